@@ -1,0 +1,20 @@
+# The project's commands. `make test` is what CI runs.
+GO ?= go
+
+.PHONY: test check unit fuzz
+
+## test: format and vet checks, then every test with the race detector
+test: check
+	$(GO) test -race -count=1 ./...
+
+## check: gofmt and go vet
+check:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+## fuzz: run each fuzz target for a short while
+fuzz:
+	$(GO) test -run XXX -fuzz FuzzExtractHTTPHeaders -fuzztime 30s ./internal/core
+	$(GO) test -run XXX -fuzz FuzzTruncate -fuzztime 30s ./internal/core
+	$(GO) test -run XXX -fuzz FuzzParsePeer -fuzztime 30s ./internal/core

@@ -1,0 +1,125 @@
+package core
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/opentracing/opentracing-go"
+	"github.com/opentracing/opentracing-go/mocktracer"
+	"github.com/uber/jaeger-client-go"
+)
+
+func jaegerTracer(t testing.TB) opentracing.Tracer {
+	tr, closer := jaeger.NewTracer("test", jaeger.NewConstSampler(true), jaeger.NewNullReporter())
+	t.Cleanup(func() { closer.Close() })
+	return tr
+}
+
+func TestStartRemoteJoinsCallersTrace(t *testing.T) {
+	for name, tr := range map[string]opentracing.Tracer{"mock": mocktracer.New(), "jaeger": jaegerTracer(t)} {
+		t.Run(name, func(t *testing.T) {
+			client := tr.StartSpan("client").SetBaggageItem("tenant", "acme")
+			h := http.Header{}
+			if err := tr.Inject(client.Context(), opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(h)); err != nil {
+				t.Fatal(err)
+			}
+			c := newCfg(tr, WithChildSpansOnly[call]())
+			span := c.StartRemote(call{}, opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(h), "server")
+			if span == nil {
+				t.Fatal("no server span")
+			}
+			if span.BaggageItem("tenant") != "acme" {
+				t.Fatal("baggage lost")
+			}
+			if js, ok := span.Context().(jaeger.SpanContext); ok {
+				cc := client.Context().(jaeger.SpanContext)
+				if js.TraceID() != cc.TraceID() || js.ParentID() != cc.SpanID() {
+					t.Fatalf("server %v not child of client %v", js, cc)
+				}
+			}
+		})
+	}
+}
+
+func TestStartRemoteCorruptContextStartsRoot(t *testing.T) {
+	tr := jaegerTracer(t)
+	for _, h := range []http.Header{
+		{"Uber-Trace-Id": {"not-a-trace"}},
+		{"Uber-Trace-Id": {strings.Repeat("f", 1<<20)}},
+	} {
+		c := newCfg(tr)
+		span := c.StartRemote(call{}, opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(h), "server")
+		if span == nil {
+			t.Fatal("no span for a corrupt header")
+		}
+		js := span.Context().(jaeger.SpanContext)
+		if js.ParentID() != 0 {
+			t.Fatalf("corrupt header produced a parent: %v", js)
+		}
+		if span.(*jaeger.Span).Tags()["tracewrap.context.invalid"] != true {
+			t.Fatalf("problem not tagged for %.40v", h)
+		}
+	}
+	// A syntactically valid but empty context must not become a parent either.
+	span := newCfg(tr).StartRemote(call{}, opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(http.Header{"Uber-Trace-Id": {"0:0:0:0"}}), "server")
+	if span.Context().(jaeger.SpanContext).ParentID() != 0 {
+		t.Fatal("zero context became a parent")
+	}
+	// Missing context: a clean root, nothing flagged; ChildSpansOnly skips it.
+	span = newCfg(tr).StartRemote(call{}, opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(http.Header{}), "server")
+	if span.(*jaeger.Span).Tags()["tracewrap.context.invalid"] != nil {
+		t.Fatal("missing context flagged as invalid")
+	}
+	if newCfg(tr, WithChildSpansOnly[call]()).StartRemote(call{}, opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(http.Header{}), "s") != nil {
+		t.Fatal("ChildSpansOnly server span without a caller")
+	}
+}
+
+func TestExtractBoundsBaggageFlood(t *testing.T) {
+	tr := jaegerTracer(t)
+	client := tr.StartSpan("client")
+	h := http.Header{}
+	_ = tr.Inject(client.Context(), opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(h))
+	for i := 0; i < 10000; i++ {
+		h.Set(fmt.Sprintf("Uberctx-K%d", i), "v")
+	}
+	sc, _ := Extract(tr, opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(h))
+	n := 0
+	if sc != nil {
+		sc.ForeachBaggageItem(func(k, v string) bool { n++; return true })
+	}
+	if n > MaxCarrierEntries {
+		t.Fatalf("%d baggage items passed the bound", n)
+	}
+}
+
+type panickyTracer struct{ opentracing.NoopTracer }
+
+func (panickyTracer) Extract(any, any) (opentracing.SpanContext, error) { panic("bad tracer") }
+
+func TestExtractSurvivesTracerPanic(t *testing.T) {
+	_, err := Extract(panickyTracer{}, opentracing.TextMap, opentracing.TextMapCarrier{"a": "b"})
+	if err == nil || !strings.Contains(err.Error(), "bad tracer") {
+		t.Fatalf("err %v", err)
+	}
+}
+
+func FuzzExtractHTTPHeaders(f *testing.F) {
+	tr, closer := jaeger.NewTracer("fuzz", jaeger.NewConstSampler(true), jaeger.NewNullReporter())
+	defer closer.Close()
+	f.Add("Uber-Trace-Id", "1:2:3:1", "Uberctx-a", "b")
+	f.Add("Uber-Trace-Id", "ffffffffffffffffffffffffffffffffff:0:0:zz", "Jaeger-Baggage", "k=v, k2")
+	f.Fuzz(func(t *testing.T, k1, v1, k2, v2 string) {
+		h := http.Header{}
+		h.Add(k1, v1)
+		h.Add(k2, v2)
+		c := newCfg(tr)
+		span := c.StartRemote(call{}, opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(h), "s")
+		if span == nil {
+			t.Fatal("no span")
+		}
+		span.Finish()
+	})
+}

@@ -1,0 +1,14 @@
+// Package core is the one shared piece behind every tracewrap wrapper: the
+// option set all packages expose under the same names, span start from a
+// context (ChildOf the span in ctx, optional FollowsFrom references), error
+// recording behind an overridable policy, statement truncation, peer tags
+// from host:port, bounded trace-context extraction, and a cheap "is this span
+// sampled" check.
+//
+// A wrapper instantiates Config with the type that describes one traced call
+// (an *http.Request, a SQL call, a Redis command, ...) so that name funcs,
+// filters, observers and error policies see exactly what the user expects,
+// while the logic exists only here.
+//
+// core depends only on opentracing-go.
+package core

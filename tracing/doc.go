@@ -1,0 +1,14 @@
+// Package tracing sets up the tracer the wrappers report to: a Jaeger tracer
+// configured from the standard JAEGER_* environment variables, installed as
+// the OpenTracing global tracer, with a Closer that flushes buffered spans.
+//
+//	tr, closer, err := tracing.Init("order-srv")
+//	if err != nil { log.Fatal(err) }
+//	defer closer.Close() // without it the last second of spans is lost
+//
+// Init never blocks on, or fails because of, an unreachable agent or
+// collector: spans are sent in the background and dropped when nobody listens.
+// Unlike jaeger-client-go's own default (a remote sampler that samples one
+// trace in a thousand until it reaches an agent), Init samples every trace
+// unless JAEGER_SAMPLER_TYPE says otherwise, so a first run shows its traces.
+package tracing

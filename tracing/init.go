@@ -1,0 +1,145 @@
+package tracing
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/opentracing/opentracing-go"
+	"github.com/uber/jaeger-client-go"
+	jaegercfg "github.com/uber/jaeger-client-go/config"
+)
+
+// ErrNoServiceName is returned by Init when neither its argument nor
+// JAEGER_SERVICE_NAME names the service.
+var ErrNoServiceName = errors.New("tracing: service name is empty (pass one to Init or set JAEGER_SERVICE_NAME)")
+
+// global remembers which Init installed the global tracer, so a second Init
+// can say what it replaced and a Close only uninstalls its own tracer.
+var global struct {
+	sync.Mutex
+	service string
+	tracer  opentracing.Tracer
+}
+
+// Init builds a Jaeger tracer for service from the JAEGER_* environment
+// variables and opts, installs it as the global tracer (unless WithoutGlobal),
+// and returns it with a Closer that flushes buffered spans. Closing twice is
+// safe. Calling Init again replaces the global tracer and logs which one it
+// replaced; the old one keeps working until its own Closer is called.
+func Init(service string, opts ...Option) (opentracing.Tracer, io.Closer, error) {
+	var s settings
+	for _, o := range opts {
+		if o != nil {
+			o(&s)
+		}
+	}
+	if s.logger == nil {
+		s.logger = newQuietLogger(jaeger.StdLogger)
+	}
+	cfg, err := jaegercfg.FromEnv()
+	if err != nil {
+		return nil, nil, fmt.Errorf("tracing: reading JAEGER_* environment: %w", err)
+	}
+	if service = strings.TrimSpace(service); service != "" {
+		cfg.ServiceName = service
+	}
+	if cfg.ServiceName == "" {
+		return nil, nil, ErrNoServiceName
+	}
+	if os.Getenv("JAEGER_SAMPLER_TYPE") == "" {
+		cfg.Sampler.Type, cfg.Sampler.Param = jaeger.SamplerTypeConst, 1
+	}
+	if s.sampler != nil {
+		cfg.Sampler.Type, cfg.Sampler.Param = s.sampler.Type, s.sampler.Param
+	}
+	switch {
+	case s.collector != "":
+		cfg.Reporter.CollectorEndpoint, cfg.Reporter.LocalAgentHostPort = s.collector, ""
+	case s.agent != "":
+		cfg.Reporter.LocalAgentHostPort, cfg.Reporter.CollectorEndpoint = s.agent, ""
+	}
+	for k, v := range s.tags {
+		cfg.Tags = append(cfg.Tags, opentracing.Tag{Key: k, Value: v})
+	}
+	for _, f := range s.configure {
+		f(cfg)
+	}
+
+	jopts := []jaegercfg.Option{jaegercfg.Logger(s.logger)}
+	if cfg.Disabled {
+		// jaeger-client-go hands out a NoopTracer; keep that, but still honour
+		// the global and Close contracts.
+		return install(cfg.ServiceName, opentracing.NoopTracer{}, nopCloser{}, s)
+	}
+	reporter := s.reporter
+	if reporter == nil {
+		r, err := cfg.Reporter.NewReporter(cfg.ServiceName, jaeger.NewNullMetrics(), s.logger)
+		if err != nil {
+			return nil, nil, fmt.Errorf("tracing: reporter for %q: %w", cfg.ServiceName, err)
+		}
+		reporter = r
+	}
+	if s.console != nil {
+		reporter = jaeger.NewCompositeReporter(reporter, NewConsoleReporter(s.console, cfg.ServiceName))
+	}
+	jopts = append(jopts, jaegercfg.Reporter(reporter))
+	tr, closer, err := cfg.NewTracer(jopts...)
+	if err != nil {
+		reporter.Close()
+		return nil, nil, fmt.Errorf("tracing: tracer for %q: %w", cfg.ServiceName, err)
+	}
+	return install(cfg.ServiceName, tr, closer, s)
+}
+
+func install(service string, tr opentracing.Tracer, closer io.Closer, s settings) (opentracing.Tracer, io.Closer, error) {
+	c := &onceCloser{closer: closer, tracer: tr}
+	if s.noGlobal {
+		return tr, c, nil
+	}
+	global.Lock()
+	defer global.Unlock()
+	if global.tracer != nil {
+		s.logger.Infof("tracing: Init(%q) replaces the global tracer installed by Init(%q); "+
+			"spans started from now on go to the new one, and the old one still needs its own Close to flush", service, global.service)
+	} else if opentracing.IsGlobalTracerRegistered() {
+		s.logger.Infof("tracing: Init(%q) replaces a global tracer that was installed without tracing.Init", service)
+	}
+	global.service, global.tracer = service, tr
+	opentracing.SetGlobalTracer(tr)
+	c.global = true
+	return tr, c, nil
+}
+
+// onceCloser flushes once; later calls return the first result. If its tracer
+// is still the global one it uninstalls it, so calls made after Close are not
+// reported to a closed tracer.
+type onceCloser struct {
+	once   sync.Once
+	closer io.Closer
+	tracer opentracing.Tracer
+	global bool
+	err    error
+}
+
+func (c *onceCloser) Close() error {
+	c.once.Do(func() {
+		if c.global {
+			global.Lock()
+			if global.tracer == c.tracer {
+				global.service, global.tracer = "", nil
+				opentracing.SetGlobalTracer(opentracing.NoopTracer{})
+			}
+			global.Unlock()
+		}
+		c.err = c.closer.Close()
+	})
+	return c.err
+}
+
+type nopCloser struct{}
+
+func (nopCloser) Close() error { return nil }
