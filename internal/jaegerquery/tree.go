@@ -1,0 +1,138 @@
+package jaegerquery
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Tag returns the value of a span tag and whether it is present.
+func (s *Span) Tag(key string) (any, bool) {
+	for _, kv := range s.Tags {
+		if kv.Key == key {
+			return kv.Value, true
+		}
+	}
+	return nil, false
+}
+
+// TagString is Tag formatted as text ("" when absent).
+func (s *Span) TagString(key string) string {
+	v, ok := s.Tag(key)
+	if !ok {
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+// Parent returns the span id this span is a child of (CHILD_OF first, else
+// the first FOLLOWS_FROM), and the reference type; "" for a root.
+func (s *Span) Parent() (spanID, refType string) {
+	for _, r := range s.References {
+		if r.RefType == "CHILD_OF" {
+			return r.SpanID, r.RefType
+		}
+	}
+	if len(s.References) > 0 {
+		return s.References[0].SpanID, s.References[0].RefType
+	}
+	return "", ""
+}
+
+// Node is a span with its children, ordered by start time.
+type Node struct {
+	Span     *Span
+	Children []*Node
+}
+
+// Tree arranges the trace's spans under their parents. Spans whose parent is
+// not in the trace (orphans) come back as extra roots, so they are visible.
+func (t *Trace) Tree() []*Node {
+	nodes := make(map[string]*Node, len(t.Spans))
+	for _, s := range t.Spans {
+		nodes[s.SpanID] = &Node{Span: s}
+	}
+	var roots []*Node
+	for _, s := range t.Spans {
+		n := nodes[s.SpanID]
+		if pid, _ := s.Parent(); pid != "" && nodes[pid] != nil && pid != s.SpanID {
+			nodes[pid].Children = append(nodes[pid].Children, n)
+		} else {
+			roots = append(roots, n)
+		}
+	}
+	var sortNodes func([]*Node)
+	sortNodes = func(ns []*Node) {
+		sort.SliceStable(ns, func(i, j int) bool { return ns[i].Span.StartTime < ns[j].Span.StartTime })
+		for _, n := range ns {
+			sortNodes(n.Children)
+		}
+	}
+	sortNodes(roots)
+	return roots
+}
+
+// Orphans lists spans that reference a parent missing from the trace.
+func (t *Trace) Orphans() []*Span {
+	ids := make(map[string]bool, len(t.Spans))
+	for _, s := range t.Spans {
+		ids[s.SpanID] = true
+	}
+	var out []*Span
+	for _, s := range t.Spans {
+		if pid, _ := s.Parent(); pid != "" && !ids[pid] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// DefaultTreeTags are the tags Print shows when present.
+var DefaultTreeTags = []string{
+	"span.kind", "http.method", "http.status_code", "grpc.code", "db.statement",
+	"db.instance", "message_bus.destination", "mq.transaction.state", "error",
+}
+
+// Print writes the trace as an indented tree: operation, service, duration and
+// the chosen tags (DefaultTreeTags when tags is nil), statements cut to width.
+func (t *Trace) Print(w io.Writer, tags []string) {
+	if tags == nil {
+		tags = DefaultTreeTags
+	}
+	fmt.Fprintf(w, "trace %s (%d spans)\n", t.TraceID, len(t.Spans))
+	var walk func(n *Node, prefix string, last bool, depth int)
+	walk = func(n *Node, prefix string, last bool, depth int) {
+		branch, next := "├─ ", "│  "
+		if last {
+			branch, next = "└─ ", "   "
+		}
+		if depth == 0 {
+			branch, next = "", ""
+		}
+		s := n.Span
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s%s%s [%s] %s", prefix, branch, s.OperationName, s.Service,
+			(time.Duration(s.Duration) * time.Microsecond).Round(10*time.Microsecond))
+		if _, ref := s.Parent(); ref == "FOLLOWS_FROM" {
+			b.WriteString(" (follows)")
+		}
+		for _, k := range tags {
+			if v := s.TagString(k); v != "" {
+				v = strings.Join(strings.Fields(v), " ")
+				if len(v) > 60 {
+					v = v[:57] + "..."
+				}
+				fmt.Fprintf(&b, " %s=%s", k, v)
+			}
+		}
+		fmt.Fprintln(w, b.String())
+		for i, c := range n.Children {
+			walk(c, prefix+next, i == len(n.Children)-1, depth+1)
+		}
+	}
+	for _, r := range t.Tree() {
+		walk(r, "", true, 0)
+	}
+}
