@@ -31,10 +31,13 @@ elasticsearch_install() {
 		return 1
 	}
 	rm -rf "$dir/lib" "$dir/classes"
-	mkdir -p "$dir/lib" "$dir/classes"
+	mkdir -p "$dir/lib" "$dir/classes" "$dir/log"
 	# Jars are cached in ~/.m2; copying them takes seconds.
-	mvn -B -q -Dstyle.color=never -f "$src/pom.xml" dependency:copy-dependencies \
-		-DincludeScope=runtime -DoutputDirectory="$dir/lib" || return 1
+	if ! mvn -B -q -f "$src/pom.xml" dependency:copy-dependencies \
+		-DincludeScope=runtime -DoutputDirectory="$dir/lib" >"$dir/log/install.log" 2>&1; then
+		cat "$dir/log/install.log" >&2
+		return 1
+	fi
 	javac -nowarn -d "$dir/classes" -cp "$dir/lib/*" "$src/Launcher.java" || return 1
 	printf '%s\n' "$stamp" >"$dir/classes/.stamp"
 }
