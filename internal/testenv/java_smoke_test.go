@@ -95,7 +95,7 @@ func TestRocketMQSmoke(t *testing.T) {
 	topic := fmt.Sprintf("testenv_smoke_%d", time.Now().UnixNano())
 
 	p, err := rocketmq.NewProducer(producer.WithNameServer([]string{ns}), producer.WithRetry(2),
-		producer.WithGroupName(topic+"_p"))
+		producer.WithGroupName(topic+"_p"), producer.WithInstanceName(topic+"_p"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestRocketMQTransactionSmoke(t *testing.T) {
 	topic := fmt.Sprintf("testenv_tx_%d", time.Now().UnixNano())
 
 	p, err := rocketmq.NewTransactionProducer(commitListener{}, producer.WithNameServer([]string{ns}),
-		producer.WithRetry(2), producer.WithGroupName(topic+"_p"))
+		producer.WithRetry(2), producer.WithGroupName(topic+"_p"), producer.WithInstanceName(topic+"_p"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,28 +174,43 @@ func (commitListener) CheckLocalTransaction(*primitive.MessageExt) primitive.Loc
 }
 
 // consume starts a push consumer of a new group on topic, reading from the first
-// offset, and returns the channel of the first message; it shuts down with the test.
+// offset, and returns the channel of the first message.
+//
+// The broker registers a topic it creates on first send with the name server
+// asynchronously, and Start fails while the name server has no route for it
+// (very likely right after a transactional send), so Start is retried.
+//
+// A started consumer is left running: in rocketmq-client-go v2.1.2, Shutdown
+// writes the client's unguarded close flag that rebalance goroutines (started
+// by the broker's consumer-ids-changed notice) read, which `go test -race`
+// reports as a data race in the library.
 func consume(t *testing.T, ns, topic string) <-chan *primitive.MessageExt {
 	t.Helper()
-	c, err := rocketmq.NewPushConsumer(consumer.WithNameServer([]string{ns}),
-		consumer.WithGroupName(topic+"_c"),
-		consumer.WithConsumeFromWhere(consumer.ConsumeFromFirstOffset))
-	if err != nil {
-		t.Fatal(err)
-	}
 	got := make(chan *primitive.MessageExt, 1)
 	var once sync.Once
-	err = c.Subscribe(topic, consumer.MessageSelector{},
-		func(_ context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
-			once.Do(func() { got <- msgs[0] })
-			return consumer.ConsumeSuccess, nil
-		})
-	if err != nil {
-		t.Fatal(err)
+	handler := func(_ context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
+		once.Do(func() { got <- msgs[0] })
+		return consumer.ConsumeSuccess, nil
 	}
-	if err := c.Start(); err != nil {
-		t.Fatal(err)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		c, err := rocketmq.NewPushConsumer(consumer.WithNameServer([]string{ns}),
+			consumer.WithGroupName(topic+"_c"), consumer.WithInstance(topic+"_c"),
+			consumer.WithConsumeFromWhere(consumer.ConsumeFromFirstOffset))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Subscribe(topic, consumer.MessageSelector{}, handler); err != nil {
+			t.Fatal(err)
+		}
+		err = c.Start()
+		if err == nil {
+			return got
+		}
+		c.Shutdown()
+		if !strings.Contains(err.Error(), "route info not found") || time.Now().After(deadline) {
+			t.Fatalf("start consumer: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
-	t.Cleanup(func() { c.Shutdown() })
-	return got
 }
