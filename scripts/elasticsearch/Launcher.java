@@ -79,7 +79,12 @@ public final class Launcher {
                 stopped.countDown();
             }
         }, "node-shutdown"));
-        node.start();
+        try {
+            node.start();
+        } catch (Exception e) {
+            e.printStackTrace();
+            System.exit(1); // runs the hook, which closes the node
+        }
         stopped.await(); // Node's threads are daemons: keep the JVM alive until SIGTERM.
     }
 }

@@ -93,7 +93,7 @@ rocketmq_start() {
 		transactionCheckMax=15
 	EOF
 	: >"$dir/pids"
-	_rmq_java namesrv 128m/256m org.apache.rocketmq.namesrv.NamesrvStartup -c "$dir/conf/namesrv.conf"
+	_rmq_java namesrv 64m/128m org.apache.rocketmq.namesrv.NamesrvStartup -c "$dir/conf/namesrv.conf"
 	# The broker registers at start and then only every 10 s: start it once the name server listens.
 	for ((i = 0; i < 60; i++)); do
 		(exec 3<>/dev/tcp/127.0.0.1/9876) 2>/dev/null && break
