@@ -10,9 +10,10 @@
 # Not available on this node: painless (Elasticsearch publishes no lang-painless
 # jar to Maven Central), x-pack features, ingest-common processors, analysis plugins.
 
+# shellcheck disable=SC2034 # read by scripts/services
 elasticsearch_TIMEOUT=180
 
-_es_dir() { printf '%s\n' "$STATE/elasticsearch"; }
+_es_dir() { printf '%s\n' "${STATE:?}/elasticsearch"; }
 
 # A fingerprint of what install produces: rerun when pom.xml or the launcher changes.
 _es_stamp() {
@@ -26,11 +27,14 @@ elasticsearch_install() {
 	if [ -f "$dir/classes/.stamp" ] && [ "$(cat "$dir/classes/.stamp")" = "$stamp" ]; then
 		return 0
 	fi
-	command -v java >/dev/null && command -v javac >/dev/null && command -v mvn >/dev/null || {
-		echo "elasticsearch: needs java, javac (JDK 17) and mvn" >&2
-		return 1
-	}
-	rm -rf "$dir/lib" "$dir/classes"
+	local tool
+	for tool in java javac mvn; do
+		command -v "$tool" >/dev/null || {
+			echo "elasticsearch: needs java, javac (JDK 17) and mvn; $tool is missing" >&2
+			return 1
+		}
+	done
+	rm -rf "${dir:?}/lib" "${dir:?}/classes"
 	mkdir -p "$dir/lib" "$dir/classes" "$dir/log"
 	# Jars are cached in ~/.m2; copying them takes seconds.
 	if ! mvn -B -q -f "$src/pom.xml" dependency:copy-dependencies \

@@ -8,9 +8,10 @@
 # lib/ (jars), bin/ready (readiness probe), conf/ (generated), data/store/, log/, pids
 # (name server first, then broker).
 
+# shellcheck disable=SC2034 # read by scripts/services
 rocketmq_TIMEOUT=120
 
-_rmq_dir() { printf '%s\n' "$STATE/rocketmq"; }
+_rmq_dir() { printf '%s\n' "${STATE:?}/rocketmq"; }
 
 _rmq_stamp() {
 	cat "$ROOT/scripts/rocketmq/pom.xml" "$ROOT/scripts/rocketmq/ready.go" | sha256sum | cut -c1-16
@@ -23,11 +24,14 @@ rocketmq_install() {
 	if [ -f "$dir/bin/.stamp" ] && [ "$(cat "$dir/bin/.stamp")" = "$stamp" ]; then
 		return 0
 	fi
-	command -v java >/dev/null && command -v mvn >/dev/null && command -v go >/dev/null || {
-		echo "rocketmq: needs java (JDK 17), mvn and go" >&2
-		return 1
-	}
-	rm -rf "$dir/lib" "$dir/bin"
+	local tool
+	for tool in java mvn go; do
+		command -v "$tool" >/dev/null || {
+			echo "rocketmq: needs java (JDK 17), mvn and go; $tool is missing" >&2
+			return 1
+		}
+	done
+	rm -rf "${dir:?}/lib" "${dir:?}/bin"
 	mkdir -p "$dir/lib" "$dir/bin" "$dir/log"
 	if ! mvn -B -q -f "$src/pom.xml" dependency:copy-dependencies \
 		-DincludeScope=runtime -DoutputDirectory="$dir/lib" >"$dir/log/install.log" 2>&1; then
