@@ -35,13 +35,10 @@ elasticsearch_install() {
 		}
 	done
 	rm -rf "${dir:?}/lib" "${dir:?}/classes"
-	mkdir -p "$dir/lib" "$dir/classes" "$dir/log"
+	mkdir -p "$dir/lib" "$dir/classes"
 	# Jars are cached in ~/.m2; copying them takes seconds.
-	if ! mvn -B -q -f "$src/pom.xml" dependency:copy-dependencies \
-		-DincludeScope=runtime -DoutputDirectory="$dir/lib" >"$dir/log/install.log" 2>&1; then
-		cat "$dir/log/install.log" >&2
-		return 1
-	fi
+	mvn -B -q -f "$src/pom.xml" dependency:copy-dependencies \
+		-DincludeScope=runtime -DoutputDirectory="$dir/lib" || return 1
 	javac -nowarn -d "$dir/classes" -cp "$dir/lib/*" "$src/Launcher.java" || return 1
 	printf '%s\n' "$stamp" >"$dir/classes/.stamp"
 }

@@ -32,12 +32,9 @@ rocketmq_install() {
 		}
 	done
 	rm -rf "${dir:?}/lib" "${dir:?}/bin"
-	mkdir -p "$dir/lib" "$dir/bin" "$dir/log"
-	if ! mvn -B -q -f "$src/pom.xml" dependency:copy-dependencies \
-		-DincludeScope=runtime -DoutputDirectory="$dir/lib" >"$dir/log/install.log" 2>&1; then
-		cat "$dir/log/install.log" >&2
-		return 1
-	fi
+	mkdir -p "$dir/lib" "$dir/bin"
+	mvn -B -q -f "$src/pom.xml" dependency:copy-dependencies \
+		-DincludeScope=runtime -DoutputDirectory="$dir/lib" || return 1
 	(cd "$ROOT" && go build -o "$dir/bin/ready" ./scripts/rocketmq/ready.go) || return 1
 	printf '%s\n' "$stamp" >"$dir/bin/.stamp"
 }
