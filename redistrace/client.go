@@ -106,11 +106,18 @@ func WrapClient(c redis.UniversalClient, opts ...Option) redis.UniversalClient {
 	cfg := newConfig(opts)
 	switch v := c.(type) {
 	case *redis.Client:
-		v.AddHook(newClientHook(cfg, plainRole, v.Options()))
+		if v != nil {
+			v.AddHook(newClientHook(cfg, plainRole, v.Options()))
+		}
 	case *redis.ClusterClient:
-		v.AddHook(&hook{cfg: cfg, role: frontRole, dbInstance: "0", user: v.Options().Username})
+		if v != nil {
+			v.AddHook(&hook{cfg: cfg, role: frontRole, dbInstance: "0", user: v.Options().Username})
+		}
 	case *redis.Ring:
-		v.AddHook(&hook{cfg: cfg, role: frontRole})
+		if v != nil {
+			o := v.Options()
+			v.AddHook(&hook{cfg: cfg, role: frontRole, db: o.DB, dbInstance: strconv.Itoa(o.DB), user: o.Username})
+		}
 	default:
 		c.AddHook(&hook{cfg: cfg, role: plainRole})
 	}
