@@ -3,6 +3,7 @@ package redistrace
 import (
 	"github.com/go-redis/redis/v8"
 	"github.com/opentracing/opentracing-go"
+	"github.com/opentracing/opentracing-go/ext"
 
 	"github.com/tracewrap/tracewrap/internal/core"
 )
@@ -65,7 +66,7 @@ func newConfig(opts []Option) *config {
 	}
 	c.core = core.New(core.Defaults[*Call]{
 		Component: "go-redis",
-		Kind:      "client",
+		Kind:      ext.SpanKindRPCClientEnum,
 		IsError:   isError,
 	}, c.coreOpts...)
 	c.coreOpts = nil
