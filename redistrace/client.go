@@ -12,7 +12,9 @@ import (
 // add it to a cluster's or ring's node clients as well as to the cluster or
 // ring itself: that traces every command twice.
 func NewHook(opts ...Option) redis.Hook {
-	return &hook{cfg: newConfig(opts), role: plainRole}
+	h := &hook{cfg: newConfig(opts), role: plainRole}
+	h.setStatic(staticTags{})
+	return h
 }
 
 // NewClient is redis.NewClient with every command and pipeline traced.
@@ -27,8 +29,9 @@ func NewClient(opt *redis.Options, opts ...Option) *redis.Client {
 // is not known to the hook: spans carry the master's name as peer.service.
 func NewFailoverClient(opt *redis.FailoverOptions, opts ...Option) *redis.Client {
 	c := redis.NewFailoverClient(opt)
-	h := newClientHook(newConfig(opts), plainRole, c.Options())
-	h.peerService = opt.MasterName
+	o := c.Options()
+	h := &hook{cfg: newConfig(opts), role: plainRole, db: o.DB}
+	h.setStatic(staticTags{dbInstance: strconv.Itoa(o.DB), user: o.Username, peerService: opt.MasterName})
 	c.AddHook(h)
 	return c
 }
@@ -40,7 +43,7 @@ func NewFailoverClient(opt *redis.FailoverOptions, opts ...Option) *redis.Client
 // copied, not modified.
 func NewClusterClient(opt *redis.ClusterOptions, opts ...Option) *redis.ClusterClient {
 	cfg := newConfig(opts)
-	front := &hook{cfg: cfg, role: frontRole, dbInstance: "0", user: opt.Username}
+	front := newFrontHook(cfg, 0, opt.Username)
 	o := *opt
 	newNode := o.NewClient
 	if newNode == nil {
@@ -63,7 +66,7 @@ func NewClusterClient(opt *redis.ClusterOptions, opts ...Option) *redis.ClusterC
 // NewClusterClient, opt.NewClient must return untraced clients; opt is copied.
 func NewRing(opt *redis.RingOptions, opts ...Option) *redis.Ring {
 	cfg := newConfig(opts)
-	front := &hook{cfg: cfg, role: frontRole, db: opt.DB, dbInstance: strconv.Itoa(opt.DB), user: opt.Username}
+	front := newFrontHook(cfg, opt.DB, opt.Username)
 	o := *opt
 	newShard := o.NewClient
 	if newShard == nil {
@@ -111,15 +114,24 @@ func WrapClient(c redis.UniversalClient, opts ...Option) redis.UniversalClient {
 		}
 	case *redis.ClusterClient:
 		if v != nil {
-			v.AddHook(&hook{cfg: cfg, role: frontRole, dbInstance: "0", user: v.Options().Username})
+			v.AddHook(newFrontHook(cfg, 0, v.Options().Username))
 		}
 	case *redis.Ring:
 		if v != nil {
 			o := v.Options()
-			v.AddHook(&hook{cfg: cfg, role: frontRole, db: o.DB, dbInstance: strconv.Itoa(o.DB), user: o.Username})
+			v.AddHook(newFrontHook(cfg, o.DB, o.Username))
 		}
 	default:
-		c.AddHook(&hook{cfg: cfg, role: plainRole})
+		h := &hook{cfg: cfg, role: plainRole}
+		h.setStatic(staticTags{})
+		c.AddHook(h)
 	}
 	return c
+}
+
+// newFrontHook hooks a ClusterClient or Ring; its node hooks add the peer.
+func newFrontHook(cfg *config, db int, user string) *hook {
+	h := &hook{cfg: cfg, role: frontRole, db: db}
+	h.setStatic(staticTags{dbInstance: strconv.Itoa(db), user: user})
+	return h
 }

@@ -49,13 +49,63 @@ type hook struct {
 	role  role
 	front *hook // nodeRole: the hook whose calls this node serves
 
-	addr        string
-	peer        core.Peer
-	hasPeer     bool
-	peerService string
-	db          int
-	dbInstance  string // "" when unknown (NewHook)
-	user        string
+	addr string
+	db   int
+
+	// Tags set on every span, boxed once: db.type, db.instance, db.user,
+	// peer.*. peerTags are the peer.* ones alone, which a node hook lends to
+	// its front's spans.
+	static   []tag
+	peerTags []tag
+}
+
+type tag struct {
+	key string
+	val any
+}
+
+// staticTags describes the server a hook talks to. Zero values are left out:
+// dbInstance "" when unknown (NewHook), addr "" when no fixed server.
+type staticTags struct {
+	dbInstance, user, addr, peerService string
+}
+
+func (h *hook) setStatic(st staticTags) {
+	h.static = append(h.static[:0], tag{string(ext.DBType), "redis"})
+	if st.dbInstance != "" {
+		h.static = append(h.static, tag{string(ext.DBInstance), st.dbInstance})
+	}
+	if st.user != "" {
+		h.static = append(h.static, tag{string(ext.DBUser), st.user})
+	}
+	if st.peerService != "" {
+		h.static = append(h.static, tag{string(ext.PeerService), st.peerService})
+	}
+	if st.addr != "" {
+		h.addr = st.addr
+		rec := &tagRecorder{}
+		core.ParsePeer(st.addr).Apply(rec)
+		h.peerTags = rec.tags
+		h.static = append(h.static, rec.tags...)
+	}
+}
+
+func applyTags(span opentracing.Span, tags []tag) {
+	for _, t := range tags {
+		span.SetTag(t.key, t.val)
+	}
+}
+
+// tagRecorder is a span that only records the tags set on it, so tags that
+// core computes (peer.*) can be boxed once and replayed on every span.
+type tagRecorder struct {
+	opentracing.Span // nil: only SetTag is used
+	tags             []tag
+}
+
+func (r *tagRecorder) SetTag(key string, value any) opentracing.Span {
+	r.tags = append(r.tags, tag{key, value})
+	return r
 }
 
 var _ redis.Hook = (*hook)(nil)
@@ -162,19 +212,7 @@ func (h *hook) start(ctx context.Context, cmd redis.Cmder, cmds []redis.Cmder) c
 		return ctx
 	}
 	c.span = span
-	ext.DBType.Set(span, "redis")
-	if h.dbInstance != "" {
-		ext.DBInstance.Set(span, h.dbInstance)
-	}
-	if h.user != "" {
-		ext.DBUser.Set(span, h.user)
-	}
-	if h.hasPeer {
-		h.peer.Apply(span)
-	}
-	if h.peerService != "" {
-		ext.PeerService.Set(span, h.peerService)
-	}
+	applyTags(span, h.static)
 	return c
 }
 
@@ -216,12 +254,12 @@ func (c *callCtx) tagNodes() {
 	defer c.mu.Unlock()
 	switch {
 	case c.node != nil:
-		c.node.applyPeer(c.span)
+		applyTags(c.span, c.node.peerTags)
 		if c.attempts > 1 {
 			c.span.SetTag(tagAttempts, c.attempts)
 		}
 	case len(c.nodes) == 1:
-		c.nodes[0].applyPeer(c.span)
+		applyTags(c.span, c.nodes[0].peerTags)
 	case len(c.nodes) > 1:
 		var b strings.Builder
 		for i, n := range c.nodes {
@@ -231,12 +269,6 @@ func (c *callCtx) tagNodes() {
 			b.WriteString(n.addr)
 		}
 		c.span.SetTag(tagNodes, b.String())
-	}
-}
-
-func (h *hook) applyPeer(span opentracing.Span) {
-	if h.hasPeer {
-		h.peer.Apply(span)
 	}
 }
 
@@ -314,11 +346,13 @@ func anyPasses(f func(redis.Cmder) bool, cmds []redis.Cmder) bool {
 
 // newClientHook hooks a client of one server described by o.
 func newClientHook(cfg *config, r role, o *redis.Options) *hook {
-	h := &hook{cfg: cfg, role: r, db: o.DB, dbInstance: strconv.Itoa(o.DB), user: o.Username}
+	h := &hook{cfg: cfg, role: r, db: o.DB}
+	st := staticTags{dbInstance: strconv.Itoa(o.DB), user: o.Username, addr: o.Addr}
 	// A failover client's options name no server: the master is found
 	// through the sentinels, per connection.
-	if o.Addr != "" && o.Addr != "FailoverClient" {
-		h.addr, h.peer, h.hasPeer = o.Addr, core.ParsePeer(o.Addr), true
+	if o.Addr == "FailoverClient" {
+		st.addr = ""
 	}
+	h.setStatic(st)
 	return h
 }
