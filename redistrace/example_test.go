@@ -33,7 +33,7 @@ func ExampleNewClusterClient() {
 
 // Credentials never reach a span: the statement keeps the command's shape.
 func Example_credentials() {
-	tr := mocktracer.New() // in a service, leave WithTracer out: the global tracer is used
+	tr := mocktracer.New()                                                           // in a service, leave WithTracer out: the global tracer is used
 	rdb := redistrace.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1}, // nobody listens
 		redistrace.WithTracer(tr))
 	defer rdb.Close()
