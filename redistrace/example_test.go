@@ -33,8 +33,10 @@ func ExampleNewClusterClient() {
 
 // Credentials never reach a span: the statement keeps the command's shape.
 func Example_credentials() {
-	tr := mocktracer.New()                                                           // in a service, leave WithTracer out: the global tracer is used
-	rdb := redistrace.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1}, // nobody listens
+	// In a service, leave WithTracer out: the global tracer is used. Nobody
+	// listens on port 1, so the calls fail fast.
+	tr := mocktracer.New()
+	rdb := redistrace.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1},
 		redistrace.WithTracer(tr))
 	defer rdb.Close()
 
