@@ -157,3 +157,20 @@ func TestRingAndPlainWrap(t *testing.T) {
 		t.Fatal("universal client not traced")
 	}
 }
+
+// No sentinel runs in the test stack: the failover client's calls fail, but
+// they are traced with the master's name and without a made-up peer.
+func TestFailoverClientWithoutSentinel(t *testing.T) {
+	tr := mocktracer.New()
+	c := redistrace.NewFailoverClient(&redis.FailoverOptions{
+		MasterName: "mymaster", SentinelAddrs: []string{"127.0.0.1:1"}, MaxRetries: -1, DB: 1,
+	}, redistrace.WithTracer(tr))
+	defer c.Close()
+	if err := c.Get(context.Background(), "k").Err(); err == nil {
+		t.Fatal("get without a sentinel succeeded")
+	}
+	s := tr.FinishedSpans()[0]
+	if s.Tag("peer.service") != "mymaster" || s.Tag("peer.address") != nil || s.Tag("db.instance") != "1" || s.Tag("error") != true {
+		t.Fatalf("failover span: %v", s.Tags())
+	}
+}
