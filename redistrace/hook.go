@@ -110,13 +110,11 @@ func (r *tagRecorder) SetTag(key string, value any) opentracing.Span {
 
 var _ redis.Hook = (*hook)(nil)
 
-// ctxKey finds the running call's callCtx in a ctx.
-type ctxKey struct{}
-
 // callCtx is the ctx a hook hands down while its call runs: the caller's
 // ctx, the span and the call, in one allocation. The span is kept under a
-// private key, never as the ctx's active span, so the After side finds
-// exactly the span its Before side started and never touches the caller's.
+// private key, the hook itself, never as the ctx's active span: the After
+// side finds exactly the span its own Before side started, even when several
+// hooks stack their contexts, and never touches the caller's.
 type callCtx struct {
 	context.Context
 	hook *hook
@@ -132,18 +130,18 @@ type callCtx struct {
 }
 
 func (c *callCtx) Value(key any) any {
-	if key == (ctxKey{}) {
+	if h, ok := key.(*hook); ok && h == c.hook {
 		return c
 	}
 	return c.Context.Value(key)
 }
 
 // running returns the call h started in ctx, if any.
-func running(ctx context.Context) *callCtx {
-	if c, ok := ctx.(*callCtx); ok { // the usual case: no hook after ours
+func running(ctx context.Context, h *hook) *callCtx {
+	if c, ok := ctx.(*callCtx); ok && c.hook == h { // the usual case: no hook after ours
 		return c
 	}
-	c, _ := ctx.Value(ctxKey{}).(*callCtx)
+	c, _ := ctx.Value(h).(*callCtx)
 	return c
 }
 
@@ -155,7 +153,7 @@ func (h *hook) BeforeProcess(ctx context.Context, cmd redis.Cmder) (context.Cont
 }
 
 func (h *hook) AfterProcess(ctx context.Context, cmd redis.Cmder) error {
-	if c := running(ctx); c != nil && c.hook == h {
+	if c := running(ctx, h); c != nil {
 		h.finish(c, cmd.Err())
 	}
 	return nil
@@ -172,7 +170,7 @@ func (h *hook) BeforeProcessPipeline(ctx context.Context, cmds []redis.Cmder) (c
 }
 
 func (h *hook) AfterProcessPipeline(ctx context.Context, cmds []redis.Cmder) error {
-	if c := running(ctx); c != nil && c.hook == h {
+	if c := running(ctx, h); c != nil {
 		_, err := firstError(cmds)
 		h.finish(c, err)
 	}
@@ -254,11 +252,13 @@ func (c *callCtx) tagNodes() {
 	defer c.mu.Unlock()
 	switch {
 	case c.node != nil:
+		c.call.Addr = c.node.addr
 		applyTags(c.span, c.node.peerTags)
 		if c.attempts > 1 {
 			c.span.SetTag(tagAttempts, c.attempts)
 		}
 	case len(c.nodes) == 1:
+		c.call.Addr = c.nodes[0].addr
 		applyTags(c.span, c.nodes[0].peerTags)
 	case len(c.nodes) > 1:
 		var b strings.Builder
@@ -281,7 +281,7 @@ func (c *callCtx) tagNodes() {
 // probes, ring heartbeats). The bookkeeping runs under a bare context, so
 // only calls whose ctx holds a span are traced.
 func (h *hook) nodeBefore(ctx context.Context, cmd redis.Cmder, cmds []redis.Cmder) context.Context {
-	if c := running(ctx); c != nil && c.hook == h.front {
+	if c := running(ctx, h.front); c != nil {
 		switch {
 		case cmd != nil:
 			// A command the cluster runs on the side (a slot reload) is
