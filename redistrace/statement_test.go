@@ -246,5 +246,17 @@ func FuzzStatement(f *testing.F) {
 				t.Fatalf("statement of %d bytes", len(s))
 			}
 		}
+		if strings.Contains(a+b+c, "Zq9") {
+			return
+		}
+		for _, args := range [][]any{
+			{"auth", a, "Zq9-secret"}, {"AUTH", "Zq9-secret"}, {"config", "set", b, c, "requirepass", "Zq9-secret"},
+			{"hello", b, "auth", a, "Zq9-secret"}, {"acl", "setuser", a, b, ">Zq9-secret"},
+			{"migrate", a, b, c, 0, 1, "auth", "Zq9-secret"},
+		} {
+			if s := cfg.statement(redis.NewCmd(ctx, args...)); strings.Contains(s, "Zq9") {
+				t.Fatalf("secret in %s", s)
+			}
+		}
 	})
 }
