@@ -1,0 +1,158 @@
+package redistrace_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opentracing/opentracing-go"
+	"github.com/opentracing/opentracing-go/mocktracer"
+	"go.uber.org/goleak"
+
+	"github.com/tracewrap/tracewrap/internal/testenv"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m,
+		// go-redis v8.11.5's Ring starts a heartbeat goroutine per ring that
+		// has no way to stop, even after Close.
+		goleak.IgnoreTopFunction("github.com/go-redis/redis/v8.(*ringShards).Heartbeat"),
+		// A ClusterClient's lazy slot reload sleeps 200ms after reloading,
+		// in a goroutine Close does not wait for.
+		goleak.IgnoreAnyFunction("github.com/go-redis/redis/v8.(*clusterStateHolder).LazyReload.func1"),
+	)
+}
+
+// uniqueKey names a key no other test (or engineer sharing the server) uses.
+func uniqueKey(t testing.TB, name string) string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return "redistrace:" + strings.ReplaceAll(t.Name(), "/", ":") + ":" + name + ":" + hex.EncodeToString(b[:])
+}
+
+// withParent returns a ctx holding a fresh parent span of tr.
+func withParent(tr opentracing.Tracer) (context.Context, opentracing.Span) {
+	p := tr.StartSpan("parent")
+	return opentracing.ContextWithSpan(context.Background(), p), p
+}
+
+// spansNamed returns the finished spans other than "parent".
+func redisSpans(tr *mocktracer.MockTracer) []*mocktracer.MockSpan {
+	var out []*mocktracer.MockSpan
+	for _, s := range tr.FinishedSpans() {
+		if s.OperationName != "parent" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// errorLog returns the fields of the span's error log, or nil.
+func errorLog(s *mocktracer.MockSpan) map[string]string {
+	for _, l := range s.Logs() {
+		f := map[string]string{}
+		for _, kv := range l.Fields {
+			f[kv.Key] = kv.ValueString
+		}
+		if f["event"] == "error" {
+			return f
+		}
+	}
+	return nil
+}
+
+// assertNoSecret fails when any name, tag or log of any span mentions one of
+// the secrets.
+func assertNoSecret(t *testing.T, spans []*mocktracer.MockSpan, secrets ...string) {
+	t.Helper()
+	for _, s := range spans {
+		text := s.OperationName + fmt.Sprint(s.Tags())
+		for _, l := range s.Logs() {
+			for _, kv := range l.Fields {
+				text += " " + kv.Key + "=" + kv.ValueString
+			}
+		}
+		for _, secret := range secrets {
+			if strings.Contains(text, secret) {
+				t.Errorf("span %s leaks a secret: %s", s.OperationName, text)
+			}
+		}
+	}
+}
+
+// redisServer is a private redis-server this test starts and may stop, so
+// the shared one is never touched.
+type redisServer struct {
+	t    testing.TB
+	port int
+	dir  string
+	cmd  *exec.Cmd
+}
+
+func (s *redisServer) addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
+
+// newRedisServer starts redis-server on a free loopback port with no
+// persistence. Without the binary the test is skipped, or failed when
+// services are required.
+func newRedisServer(t testing.TB) *redisServer {
+	t.Helper()
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		msg := "redis-server binary not found (installed by `scripts/services up`): " + err.Error()
+		if testenv.RequireServices() {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	s := &redisServer{t: t, port: port, dir: t.TempDir()}
+	s.start()
+	t.Cleanup(s.stop)
+	return s
+}
+
+func (s *redisServer) start() {
+	s.t.Helper()
+	s.cmd = exec.Command("redis-server", "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", s.dir,
+		"--logfile", filepath.Join(s.dir, "redis.log"))
+	if err := s.cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", s.addr(), 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(filepath.Join(s.dir, "redis.log"))
+			s.t.Fatalf("private redis-server on %s did not start: %v\n%s", s.addr(), err, log)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// stop kills this test's own server and waits for it.
+func (s *redisServer) stop() {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	_ = s.cmd.Wait()
+	s.cmd = nil
+}
