@@ -31,6 +31,10 @@ type Config[T any] struct {
 	isError          func(T, error) bool
 	defaultIsError   func(T, error) bool
 	MaxStatementSize int
+
+	// The static tags, boxed once: converting a string to an interface on
+	// every span would allocate.
+	componentTag, kindTag any
 }
 
 // New applies defaults, then opts in order. Nil options are skipped.
@@ -45,6 +49,10 @@ func New[T any](d Defaults[T], opts ...Option[T]) *Config[T] {
 		if o != nil {
 			o(c)
 		}
+	}
+	c.componentTag = c.component
+	if c.kind != "" {
+		c.kindTag = c.kind
 	}
 	return c
 }
@@ -127,9 +135,9 @@ func (c *Config[T]) start(tr opentracing.Tracer, call T, parent opentracing.Span
 	// Tags are set after the start rather than passed as StartSpanOptions.Tags:
 	// some tracers (mocktracer) keep that map as the span's own, so a shared
 	// one would be mutated by every span.
-	span.SetTag(string(ext.Component), c.component)
-	if c.kind != "" {
-		span.SetTag(string(ext.SpanKind), c.kind)
+	span.SetTag(string(ext.Component), c.componentTag)
+	if c.kindTag != nil {
+		span.SetTag(string(ext.SpanKind), c.kindTag)
 	}
 	for _, o := range c.observers {
 		if o.OnStart != nil {
