@@ -160,16 +160,25 @@ func (b *body) Close() error {
 	return err
 }
 
-func (b *body) contextDone() { b.finish(b.ctx.Err()) }
+// contextDone runs in its own goroutine when the context ends first. It must
+// not touch b.stop: the context may end before RoundTrip has stored it.
+func (b *body) contextDone() { b.end(b.ctx.Err()) }
 
+// finish ends the span from the caller's goroutine, which RoundTrip returned
+// to, so b.stop is set.
 func (b *body) finish(err error) {
-	if !b.done.CompareAndSwap(false, true) {
-		return
-	}
-	if b.stop != nil {
+	if b.end(err) && b.stop != nil {
 		b.stop()
 	}
+}
+
+// end finishes the span if nobody has; it reports whether it did.
+func (b *body) end(err error) bool {
+	if !b.done.CompareAndSwap(false, true) {
+		return false
+	}
 	b.s.Finish(b.span, b.req, err, time.Time{})
+	return true
 }
 
 // tagClientPeer tags the server's host and port from the URL, with the
