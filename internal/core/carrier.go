@@ -48,6 +48,11 @@ func Extract(tr opentracing.Tracer, format any, carrier opentracing.TextMapReade
 	}()
 	b := &boundedReader{r: carrier}
 	sc, err = tr.Extract(format, b)
+	if err != nil {
+		// Tracers return a non-nil empty context along with the error
+		// (mocktracer does): it must not become a parent.
+		sc = nil
+	}
 	if errors.Is(err, opentracing.ErrSpanContextNotFound) {
 		err = nil
 	}

@@ -123,3 +123,16 @@ func FuzzExtractHTTPHeaders(f *testing.F) {
 		span.Finish()
 	})
 }
+
+// mocktracer answers a carrier without a context with an empty, non-nil
+// context and ErrSpanContextNotFound: that is no parent.
+func TestExtractNotFoundIsNoParent(t *testing.T) {
+	tr := mocktracer.New()
+	sc, err := Extract(tr, opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(http.Header{}))
+	if sc != nil || err != nil {
+		t.Fatalf("sc %v err %v", sc, err)
+	}
+	if newCfg(tr, WithChildSpansOnly[call]()).StartRemote(call{}, opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(http.Header{}), "s") != nil {
+		t.Fatal("ChildSpansOnly server span without a caller")
+	}
+}

@@ -1,0 +1,63 @@
+// Package grpctrace traces gRPC clients and servers with interceptors: the
+// server span of a call is a child of the caller's client span, in the same
+// trace, with baggage carried in the metadata (opentracing.TextMap).
+//
+// The swap is one line on each side:
+//
+//	conn, err := grpc.NewClient(addr, append(grpctrace.DialOptions(), creds)...)
+//	srv := grpc.NewServer(grpctrace.ServerOptions()...)
+//
+// or, to place them in a chain of your own, UnaryClientInterceptor,
+// StreamClientInterceptor, UnaryServerInterceptor and
+// StreamServerInterceptor. Handlers find their span with
+// opentracing.SpanFromContext(ctx) (stream.Context() for streams); calls made
+// with that context become its children.
+//
+// # Spans
+//
+// The span name is the full method, "/package.Service/Method". Tags:
+// component, span.kind, grpc.status_code (always, the code's name), and peer.*
+// — on the server from the connection (IPv4, IPv6 or unix socket), on the
+// client from the connection's target. The error policy differs per side:
+// the client flags every code but OK and Canceled; the server flags Unknown,
+// DeadlineExceeded, Unimplemented, Internal, Unavailable and DataLoss, the
+// codes that mean the server failed. error.kind is the code's name. A
+// handler's panic is recorded as an Internal error and continues.
+//
+// # Streams
+//
+// A client stream's span finishes exactly once: when RecvMsg returns io.EOF
+// (OK) or an error; after the first RecvMsg of a method whose server does not
+// stream; when SendMsg fails with anything but io.EOF; or when the call's
+// context is done, which is how an abandoned stream ends (gRPC requires the
+// caller to cancel it). CloseSend never finishes it. No goroutine is started
+// per stream: the context watch is a context.AfterFunc that is removed when
+// the stream ends first.
+//
+// # Metadata
+//
+// The trace context is written into a copy of the outgoing metadata, with
+// lower-case keys, replacing any earlier value. Entries gRPC would reject
+// (baggage with an illegal key, or a non-printable value outside "-bin"
+// keys) are dropped and logged instead of failing the call. On the server a
+// missing, corrupt or oversized context starts a new trace.
+//
+// # Options
+//
+// Option is one type for both sides. The options every tracewrap package
+// shares (WithTracer, WithOperationName, WithOperationNameFunc,
+// WithSpanFilter, WithSpanObserver, WithComponentName, WithChildSpansOnly,
+// WithErrorPolicy, WithMaxStatementSize) wrap the shared core options and
+// see the call as a Call; the package's own (WithPayloadCapture,
+// WithMetadataTags, WithSpanDecorator) set fields of the package's
+// configuration. ExceptHealthChecks is a ready filter for the standard
+// health service. Metadata tags are opt-in and never include credentials
+// (authorization, cookie, x-api-key, keys that look like tokens, secrets,
+// passwords or sessions), even when listed.
+//
+// # Cost
+//
+// With opentracing.NoopTracer (the global tracer before any Init) the
+// interceptors call straight through. Unsampled Jaeger spans still propagate
+// the trace context but skip peer, metadata and payload tags.
+package grpctrace

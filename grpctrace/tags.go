@@ -1,0 +1,123 @@
+package grpctrace
+
+import (
+	"fmt"
+	"net"
+	"strings"
+
+	"github.com/opentracing/opentracing-go"
+	"github.com/opentracing/opentracing-go/log"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+
+	"github.com/tracewrap/tracewrap/internal/core"
+)
+
+const (
+	statusCodeTag     = "grpc.status_code"
+	mdTagPrefix       = "grpc.metadata."
+	maxMetadataTags   = 32
+	maxMetadataValue  = 256
+	maxStreamPayloads = 16
+)
+
+// codeTags holds each code's name already boxed, so tagging the status costs
+// no allocation.
+var codeTags = func() (t [17]any) {
+	for i := range t {
+		t[i] = codes.Code(i).String()
+	}
+	return t
+}()
+
+func tagCode(span opentracing.Span, c codes.Code) {
+	if int(c) < len(codeTags) {
+		span.SetTag(statusCodeTag, codeTags[c])
+		return
+	}
+	span.SetTag(statusCodeTag, c.String())
+}
+
+// tagAddr sets peer.* from a connection's remote address: TCP (IPv4, IPv6)
+// or a unix socket.
+func tagAddr(span opentracing.Span, a net.Addr) {
+	switch a := a.(type) {
+	case nil:
+	case *net.TCPAddr:
+		p := core.Peer{Address: a.String(), Host: a.IP.String(), Port: uint16(a.Port)}
+		p.IPv4 = a.IP.To4() != nil
+		p.IPv6 = !p.IPv4 && len(a.IP) == net.IPv6len
+		p.Apply(span)
+	case *net.UnixAddr:
+		span.SetTag("peer.address", "unix:"+a.Name)
+	default:
+		core.ParsePeer(a.String()).Apply(span)
+	}
+}
+
+// tagTarget sets peer.* from a ClientConn's target ("dns:///host:port",
+// "passthrough:///host:port", "host:port", "unix:///path").
+func tagTarget(span opentracing.Span, target string) {
+	if scheme, rest, ok := strings.Cut(target, "://"); ok && scheme != "unix" && scheme != "unix-abstract" {
+		// "dns://authority/host:port": drop the resolver's authority.
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			rest = rest[i+1:]
+		}
+		target = rest
+	}
+	core.ParsePeer(target).Apply(span)
+}
+
+// taggableKey: never credentials, binary values, gRPC's own keys or the
+// trace context itself.
+func taggableKey(k string) bool {
+	return !core.IsSensitiveKey(k) && !strings.HasSuffix(k, "-bin") && !strings.HasPrefix(k, "grpc-") &&
+		!strings.HasPrefix(k, ":") && k != "uber-trace-id" && !strings.HasPrefix(k, "uberctx-") &&
+		k != "traceparent" && k != "tracestate" && !strings.HasPrefix(k, "ot-") && !strings.HasPrefix(k, "mockpfx-")
+}
+
+// tagMetadata tags md's entries as configured (WithMetadataTags).
+func (s *settings) tagMetadata(span opentracing.Span, md metadata.MD) {
+	if !s.mdTags || len(md) == 0 {
+		return
+	}
+	set := func(tag string, vs []string) {
+		v, _ := core.Truncate(strings.Join(vs, ", "), min(maxMetadataValue, s.MaxStatementSize))
+		span.SetTag(tag, v)
+	}
+	if s.mdKeys != nil {
+		for _, k := range s.mdKeys {
+			if vs := md[k.key]; len(vs) > 0 {
+				set(k.tag, vs)
+			}
+		}
+		return
+	}
+	n := 0
+	for k, vs := range md {
+		k = strings.ToLower(k)
+		if len(vs) == 0 || !taggableKey(k) {
+			continue
+		}
+		if n++; n > maxMetadataTags {
+			span.SetTag("grpc.metadata.truncated", true)
+			return
+		}
+		set(mdTagPrefix+k, vs)
+	}
+}
+
+// logPayload logs one message, capped.
+func (s *settings) logPayload(span opentracing.Span, event string, msg any) {
+	var text string
+	switch m := msg.(type) {
+	case nil:
+		return
+	case fmt.Stringer:
+		text = m.String()
+	default:
+		text = fmt.Sprintf("%+v", m)
+	}
+	text, _ = core.Truncate(text, s.MaxStatementSize)
+	span.LogFields(log.String("event", event), log.String("message.payload", text))
+}

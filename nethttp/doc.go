@@ -1,0 +1,69 @@
+// Package nethttp traces net/http servers and clients: the server span of a
+// request is a child of the caller's client span, in the same trace, with
+// baggage carried in the headers (opentracing.HTTPHeaders).
+//
+// The swap is one line on each side:
+//
+//	http.ListenAndServe(":8080", nethttp.Middleware(nil, mux))      // server spans
+//	client := &http.Client{Transport: nethttp.NewTransport(nil)}    // client spans + injection
+//	client = nethttp.WrapClient(existing)                            // or wrap a client you have
+//
+// Handlers find their span with opentracing.SpanFromContext(r.Context()), and
+// requests they send with that context (req.WithContext, http.NewRequestWithContext)
+// become its children.
+//
+// # Spans
+//
+// Span names are "HTTP GET", "HTTP POST", ...; on the server the name becomes
+// "HTTP GET /items/{id}" once a Go 1.22 http.ServeMux has matched a route
+// pattern (the pattern is also tagged as http.route), unless a name option is
+// given. Tags: component, span.kind, http.method, http.url, http.status_code,
+// peer.* (the remote address on the server, the URL host on the client), and
+// headers chosen with WithHeaderTags. 5xx responses, transport errors and
+// handler panics are errors; 4xx are not (WithErrorPolicy changes that).
+//
+// # Secrets
+//
+// The http.url tag never contains userinfo, and query values are replaced by
+// "REDACTED" unless WithQueryValues is given (parameter names are kept).
+// Headers are only tagged when listed, and Authorization, Cookie, Set-Cookie,
+// Proxy-Authorization and other credential-like names never are.
+//
+// # Options
+//
+// Option is one type for both sides. The options every tracewrap package
+// shares (WithTracer, WithOperationName, WithOperationNameFunc,
+// WithSpanFilter, WithSpanObserver, WithComponentName, WithChildSpansOnly,
+// WithErrorPolicy, WithMaxStatementSize) wrap the shared core options; the
+// package's own (WithQueryValues, WithClientTrace, WithHeaderTags) set fields
+// of the package's configuration. Options are applied in order, later ones
+// win. Middleware's tracer argument counts as a WithTracer before the others;
+// nil means the global tracer, looked up on every request.
+//
+// # Cost
+//
+// With opentracing.NoopTracer (the global tracer before any Init) the
+// wrappers pass requests straight through. Unsampled Jaeger spans still
+// propagate the trace context but skip building tags.
+//
+// # Server details
+//
+// The response writer the handler sees has exactly the optional interfaces of
+// the one it wraps (http.Flusher, http.Hijacker, http.Pusher) and an Unwrap
+// method, so http.ResponseController works. A handler that never writes is a
+// 200. A panic is recorded (as *PanicError) and re-panicked;
+// http.ErrAbortHandler is not an error. A hijacked connection is tagged
+// http.hijacked and its span ends when the handler returns. The route rename
+// needs the mux to see the request Middleware passes on: a middleware in
+// between that replaces the request (r.WithContext) hides the pattern.
+//
+// # Client details
+//
+// The request is never modified: headers are injected into a copy. The span
+// ends exactly once: when the body is read to EOF, fails or is closed; at
+// once for HEAD, empty bodies, 101 responses and transport errors; or when
+// the request's context is done if the caller drops the body (for example
+// after http.Client.Timeout). Every redirect hop is its own span, a child of
+// the caller's span. WithClientTrace logs DNS, connect, TLS and first-byte
+// events for sampled spans.
+package nethttp

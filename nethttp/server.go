@@ -1,0 +1,113 @@
+package nethttp
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/opentracing/opentracing-go"
+	"github.com/opentracing/opentracing-go/ext"
+	"github.com/opentracing/opentracing-go/log"
+
+	"github.com/tracewrap/tracewrap/internal/core"
+)
+
+// serverDefaults: server spans; 5xx and panics are errors, 4xx are not.
+var serverDefaults = core.Defaults[*http.Request]{
+	Component: "net/http",
+	Kind:      ext.SpanKindRPCServerEnum,
+	IsError:   defaultIsError,
+}
+
+// Middleware traces every request h serves: it continues the caller's trace
+// from the request headers (a missing or corrupt context starts a new trace),
+// puts the server span in the request's context for h and everything it
+// calls, and finishes it when h returns.
+//
+// tr is the tracer; nil means opentracing.GlobalTracer(), looked up on every
+// request. tr is applied as if it were the first option, so a WithTracer
+// among opts overrides it.
+func Middleware(tr opentracing.Tracer, h http.Handler, opts ...Option) http.Handler {
+	if h == nil {
+		h = http.DefaultServeMux
+	}
+	all := make([]Option, 0, len(opts)+1)
+	all = append(all, WithTracer(tr))
+	return &handler{next: h, s: newSettings(serverDefaults, append(all, opts...))}
+}
+
+// MiddlewareFunc is Middleware for a handler function.
+func MiddlewareFunc(tr opentracing.Tracer, fn http.HandlerFunc, opts ...Option) http.HandlerFunc {
+	return Middleware(tr, fn, opts...).ServeHTTP
+}
+
+type handler struct {
+	next http.Handler
+	s    *settings
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.s.noop() {
+		h.next.ServeHTTP(w, r)
+		return
+	}
+	span := h.s.StartRemote(r, opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(r.Header), operationName(r.Method))
+	if span == nil {
+		h.next.ServeHTTP(w, r)
+		return
+	}
+	sampled := core.IsSampled(span)
+	if sampled {
+		tagMethod(span, r.Method)
+		tagURL(span, r.URL, h.s.keepQuery, maxURLLen(h.s))
+		core.ParsePeer(r.RemoteAddr).Apply(span)
+		tagHeaders(span, r.Header, h.s.headers, false, h.s.MaxStatementSize)
+	}
+	rw := &responseWriter{ResponseWriter: w}
+	r2 := r.WithContext(opentracing.ContextWithSpan(r.Context(), span))
+	defer func() {
+		if p := recover(); p != nil {
+			h.finishPanic(span, r2, rw, p)
+			panic(p)
+		}
+	}()
+	h.next.ServeHTTP(rw.wrap(), r2)
+	h.finish(span, r2, rw, sampled)
+}
+
+func (h *handler) finish(span opentracing.Span, r *http.Request, rw *responseWriter, sampled bool) {
+	if rw.hijacked {
+		span.SetTag("http.hijacked", true)
+		h.s.Finish(span, r, nil, time.Time{})
+		return
+	}
+	code := rw.status
+	if code == 0 {
+		code = http.StatusOK // net/http sends 200 for a handler that wrote nothing
+	}
+	tagStatus(span, code)
+	if sampled {
+		if r.Pattern != "" && !h.s.named {
+			span.SetOperationName(routeName(r.Method, r.Pattern))
+			span.SetTag("http.route", r.Pattern)
+		}
+		tagHeaders(span, rw.Header(), h.s.headers, true, h.s.MaxStatementSize)
+	}
+	h.s.Finish(span, r, statusErr(code), time.Time{})
+}
+
+// finishPanic records a handler's panic; http.ErrAbortHandler, the sanctioned
+// way to abort a response, is logged but is not an error.
+func (h *handler) finishPanic(span opentracing.Span, r *http.Request, rw *responseWriter, p any) {
+	if rw.status != 0 {
+		tagStatus(span, rw.status)
+	}
+	if p == http.ErrAbortHandler {
+		span.LogFields(log.String("event", "handler aborted"))
+		h.s.Finish(span, r, nil, time.Time{})
+		return
+	}
+	h.s.Finish(span, r, &PanicError{Value: p}, time.Time{})
+}
+
+// maxURLLen bounds the http.url tag.
+func maxURLLen(s *settings) int { return s.MaxStatementSize }

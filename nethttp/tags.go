@@ -1,0 +1,137 @@
+package nethttp
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/opentracing/opentracing-go"
+	"github.com/opentracing/opentracing-go/ext"
+
+	"github.com/tracewrap/tracewrap/internal/core"
+)
+
+const (
+	redacted     = "REDACTED"
+	maxMethodLen = 32
+)
+
+// operationName is "HTTP <method>" for the standard methods. Any other
+// method, which a client may invent freely, becomes "HTTP OTHER" so that span
+// names stay low-cardinality; the http.method tag keeps the real one.
+func operationName(method string) string {
+	switch method {
+	case http.MethodGet, "":
+		return "HTTP GET"
+	case http.MethodPost:
+		return "HTTP POST"
+	case http.MethodPut:
+		return "HTTP PUT"
+	case http.MethodDelete:
+		return "HTTP DELETE"
+	case http.MethodHead:
+		return "HTTP HEAD"
+	case http.MethodPatch:
+		return "HTTP PATCH"
+	case http.MethodOptions:
+		return "HTTP OPTIONS"
+	case http.MethodConnect:
+		return "HTTP CONNECT"
+	case http.MethodTrace:
+		return "HTTP TRACE"
+	}
+	return "HTTP OTHER"
+}
+
+// routeName is the span name once the server's mux matched pattern, a Go 1.22
+// ServeMux pattern such as "GET /items/{id}" or "example.com/static/".
+func routeName(method, pattern string) string {
+	if i := strings.IndexAny(pattern, " \t"); i >= 0 {
+		pattern = strings.TrimLeft(pattern[i:], " \t")
+	}
+	return operationName(method) + " " + pattern
+}
+
+// tagURL sets http.url: scheme and host when the URL has them, the path, and
+// the query with its values redacted unless keepQuery. Userinfo and fragments
+// are never included.
+func tagURL(span opentracing.Span, u *url.URL, keepQuery bool, max int) {
+	if u == nil {
+		return
+	}
+	var b strings.Builder
+	b.Grow(len(u.Scheme) + len(u.Host) + len(u.Path) + len(u.RawQuery) + 4)
+	if u.Host != "" {
+		if u.Scheme != "" {
+			b.WriteString(u.Scheme)
+			b.WriteString("://")
+		} else {
+			b.WriteString("//")
+		}
+		b.WriteString(u.Host)
+	}
+	b.WriteString(u.EscapedPath())
+	if u.RawQuery != "" || u.ForceQuery {
+		b.WriteByte('?')
+		if keepQuery {
+			b.WriteString(u.RawQuery)
+		} else {
+			writeRedactedQuery(&b, u.RawQuery)
+		}
+	}
+	s, _ := core.Truncate(b.String(), max)
+	ext.HTTPUrl.Set(span, s)
+}
+
+// writeRedactedQuery keeps parameter names and replaces values. A parameter
+// without "=" is replaced whole: a bare item may itself be a token.
+func writeRedactedQuery(b *strings.Builder, q string) {
+	for i := 0; q != ""; i++ {
+		var item string
+		item, q, _ = strings.Cut(q, "&")
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		if item == "" {
+			continue
+		}
+		key, _, hasValue := strings.Cut(item, "=")
+		if !hasValue {
+			b.WriteString(redacted)
+			continue
+		}
+		b.WriteString(key)
+		b.WriteByte('=')
+		b.WriteString(redacted)
+	}
+}
+
+// tagMethod sets http.method, capped: the method is whatever the client sent.
+func tagMethod(span opentracing.Span, method string) {
+	m, _ := core.Truncate(method, maxMethodLen)
+	ext.HTTPMethod.Set(span, m)
+}
+
+// tagHeaders tags the configured headers present in h. The list never holds
+// credential headers (see WithHeaderTags).
+func tagHeaders(span opentracing.Span, h http.Header, tags []headerTag, response bool, max int) {
+	for _, t := range tags {
+		vs := h[t.name]
+		if len(vs) == 0 {
+			continue
+		}
+		v, _ := core.Truncate(strings.Join(vs, ", "), max)
+		if response {
+			span.SetTag(t.resTag, v)
+		} else {
+			span.SetTag(t.reqTag, v)
+		}
+	}
+}
+
+// tagStatus sets http.status_code.
+func tagStatus(span opentracing.Span, code int) {
+	if code > 0 && code < 1000 {
+		ext.HTTPStatusCode.Set(span, uint16(code))
+	}
+}
