@@ -28,6 +28,6 @@ const (
 // Treat it as read-only.
 type Call struct {
 	Op    Op
-	Query string // the statement as the application wrote it; "" for begin, commit, ...
+	Query string              // the statement as the application wrote it; "" for begin, commit, ...
 	Args  []driver.NamedValue // the arguments after database/sql's conversion
 }

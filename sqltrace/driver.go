@@ -204,4 +204,4 @@ type dsnConnector struct {
 }
 
 func (c dsnConnector) Connect(context.Context) (driver.Conn, error) { return c.driver.Open(c.dsn) }
-func (c dsnConnector) Driver() driver.Driver                       { return c.driver }
+func (c dsnConnector) Driver() driver.Driver                        { return c.driver }
