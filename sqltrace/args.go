@@ -51,7 +51,7 @@ func appendArg(b []byte, v any) []byte {
 		if v == nil {
 			return append(b, "NULL"...)
 		}
-		return strconv.AppendInt(append(b, "<[]byte len="...), int64(len(v)), 10)
+		return append(strconv.AppendInt(append(b, "<[]byte len="...), int64(len(v)), 10), '>')
 	case int64:
 		return strconv.AppendInt(b, v, 10)
 	case float64:
@@ -79,7 +79,7 @@ func appendArg(b []byte, v any) []byte {
 		return core.Quote(b, s)
 	case reflect.Slice:
 		if rv.Type().Elem().Kind() == reflect.Uint8 {
-			return strconv.AppendInt(append(b, "<[]byte len="...), int64(rv.Len()), 10)
+			return append(strconv.AppendInt(append(b, "<[]byte len="...), int64(rv.Len()), 10), '>')
 		}
 	}
 	return append(append(append(b, '<'), rv.Type().String()...), '>')
