@@ -68,12 +68,13 @@ func parseURLDSN(dsn string) dsnInfo {
 	// url.Parse ends the authority at the first '/', '?' or '#'. A password
 	// holding one of those (unescaped) is split: its start becomes the host,
 	// and the '@' that really ends it is left behind. Refuse such DSNs, and
-	// hosts that only a MySQL DSN would have ("user://pw@tcp(host)/db").
+	// readings that only a MySQL DSN whose password starts with "//" would
+	// give ("user://pw@tcp(host)/db", "user://pw@@/db").
 	rest := dsn[strings.Index(dsn, "://")+3:]
 	if i := strings.IndexAny(rest, "/?#"); i >= 0 && strings.Contains(rest[i:], "@") {
 		return dsnInfo{}
 	}
-	if strings.ContainsAny(u.Host, "()@") {
+	if strings.ContainsAny(u.Host, "()@") || u.User != nil && (u.Host == "" || strings.Contains(u.User.Username(), "@")) {
 		return dsnInfo{}
 	}
 	info := dsnInfo{instance: strings.TrimPrefix(u.Path, "/")}
@@ -125,7 +126,7 @@ func parseMySQLDSN(dsn string) dsnInfo {
 	if q := strings.IndexByte(db, '?'); q >= 0 {
 		db = db[:q]
 	}
-	if unescaped, err := url.PathUnescape(db); err == nil && plain(unescaped) {
+	if unescaped, err := url.PathUnescape(db); err == nil && plain(db) {
 		info.instance = unescaped
 	}
 	switch netw {
