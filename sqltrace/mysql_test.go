@@ -3,8 +3,11 @@ package sqltrace
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"reflect"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -381,5 +384,43 @@ func TestMySQLTraceCommentInProcesslist(t *testing.T) {
 	q := spans[0].(*jaeger.Span)
 	if q.OperationName() != "sql.query" || q.Tags()["db.statement"] != "SELECT SLEEP(?)" {
 		t.Fatalf("%s %v", q.OperationName(), q.Tags())
+	}
+}
+
+// TestMySQLConnInterfacesMirrored compares, through sql.Conn.Raw, the
+// optional interfaces of go-sql-driver/mysql's connection with the
+// wrapper's: it has all of them, so the wrapper must too, and Unwrap hands
+// back the driver's own connection.
+func TestMySQLConnInterfacesMirrored(t *testing.T) {
+	db := openMySQL(t, mysqlDSN(t), WithTracer(mocktracer.New()))
+	bare := openBare(t, mysqlDSN(t))
+	ifaces := func(db *sql.DB) (set []string, typ string) {
+		c, err := db.Conn(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.Raw(func(dc any) error {
+			for name, ok := range map[string]bool{
+				"Pinger": has[driver.Pinger](dc), "Execer": has[driver.Execer](dc), "ExecerContext": has[driver.ExecerContext](dc),
+				"Queryer": has[driver.Queryer](dc), "QueryerContext": has[driver.QueryerContext](dc),
+				"ConnPrepareContext": has[driver.ConnPrepareContext](dc), "ConnBeginTx": has[driver.ConnBeginTx](dc),
+				"SessionResetter": has[driver.SessionResetter](dc), "Validator": has[driver.Validator](dc),
+				"NamedValueChecker": has[driver.NamedValueChecker](dc),
+			} {
+				if ok {
+					set = append(set, name)
+				}
+			}
+			typ = fmt.Sprintf("%T", Unwrap(dc))
+			return nil
+		})
+		sort.Strings(set)
+		return set, typ
+	}
+	bs, bt := ifaces(bare)
+	ws, wt := ifaces(db)
+	if !reflect.DeepEqual(bs, ws) || bt != wt || len(bs) != 10 {
+		t.Fatalf("bare %T %v\nwrapped %v %v", bt, bs, wt, ws)
 	}
 }
