@@ -6,8 +6,6 @@ import (
 	"strings"
 
 	"github.com/opentracing/opentracing-go"
-
-	"github.com/tracewrap/tracewrap/internal/core"
 )
 
 // maxCommentSize bounds the trace comment; entries that do not fit are left
@@ -23,11 +21,8 @@ func (c *commentCarrier) Set(key, val string) { *c = append(*c, [2]string{key, v
 // /*key='value',...*/ with keys and values URL-encoded, so nothing in it can
 // end the comment or open a string. Baggage is left out: it is application
 // data, and slow-query logs are read by more people than traces. It returns
-// "" for unsampled spans and for tracers that inject nothing.
+// "" for tracers that inject nothing; callers only ask for sampled spans.
 func traceComment(span opentracing.Span) string {
-	if !core.IsSampled(span) {
-		return ""
-	}
 	var c commentCarrier
 	if err := span.Tracer().Inject(span.Context(), opentracing.TextMap, &c); err != nil || len(c) == 0 {
 		return ""

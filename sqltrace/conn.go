@@ -213,7 +213,7 @@ func (c *conn) execTraced(ctx context.Context, query string, nargs []driver.Name
 	}
 	span := a.done(c.db)
 	if err == nil {
-		tagResult(span, res)
+		a.tagResult(res)
 	}
 	c.db.finish(span, call, err)
 	return res, err
@@ -270,7 +270,8 @@ func (c *conn) queryTraced(ctx context.Context, query string, nargs []driver.Nam
 	if err == driver.ErrSkip {
 		return nil, err
 	}
-	return r.wrap(a.done(c.db), ri, err)
+	r.span = a.done(c.db)
+	return r.wrap(a.sampled, ri, err)
 }
 
 func (c *conn) queryInner(ctx context.Context, query string, nargs []driver.NamedValue, vargs []driver.Value, legacy bool) (driver.Rows, error) {

@@ -23,7 +23,9 @@ import (
 )
 
 // mysqlDSN is the test database's DSN with extra parameters.
-func mysqlDSN(t *testing.T, params ...string) string {
+func mysqlDSN(t *testing.T, params ...string) string { return mysqlDSNFor(t, params...) }
+
+func mysqlDSNFor(t testing.TB, params ...string) string {
 	dsn := testenv.MySQLDSN(t)
 	for _, p := range params {
 		dsn += "&" + p

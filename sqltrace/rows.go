@@ -18,26 +18,27 @@ import (
 // when database/sql closes the rows, so it is exposed exactly when the
 // inner rows have it.
 type rows struct {
-	inner driver.Rows
-	db    *db
-	ctx   context.Context
-	call  Call
-	span  opentracing.Span
-	n     int64 // rows read, over all result sets
-	err   error // first failure while reading
+	inner   driver.Rows
+	db      *db
+	ctx     context.Context
+	call    Call
+	span    opentracing.Span
+	sampled bool
+	n       int64 // rows read, over all result sets
+	err     error // first failure while reading
 }
 
-// wrap finishes the span of a failed query, or returns the inner rows
+// wrap finishes r.span if the query failed, or returns the inner rows
 // wrapped so the span ends when they are closed.
-func (r *rows) wrap(span opentracing.Span, inner driver.Rows, err error) (driver.Rows, error) {
+func (r *rows) wrap(sampled bool, inner driver.Rows, err error) (driver.Rows, error) {
 	if err != nil || inner == nil {
-		r.db.finish(span, &r.call, err)
+		r.db.finish(r.span, &r.call, err)
 		return inner, err
 	}
-	if span == nil {
+	if r.span == nil {
 		return inner, nil
 	}
-	r.inner, r.span = inner, span
+	r.inner, r.sampled = inner, sampled
 	var mask uint
 	if _, ok := inner.(driver.RowsNextResultSet); ok {
 		mask |= 1
@@ -65,7 +66,9 @@ func (r *rows) Close() error {
 	err := r.inner.Close()
 	if span := r.span; span != nil {
 		r.span = nil
-		span.SetTag("db.rows", r.n)
+		if r.sampled {
+			span.SetTag("db.rows", r.n)
+		}
 		failure := r.err
 		if failure == nil {
 			failure = err

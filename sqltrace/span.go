@@ -16,17 +16,20 @@ import (
 type db struct {
 	cfg  *config
 	dsn  string
-	info dsnInfo
+	tags core.Tags // db.type, db.instance, db.user, peer.*: boxed once
 }
 
 func newDB(cfg *config, dsn string) *db {
-	d := &db{cfg: cfg, dsn: dsn}
+	var info dsnInfo
 	if cfg.dsn != nil {
-		d.info = *cfg.dsn
+		info = *cfg.dsn
 	} else if dsn != "" {
-		d.info = parseDSN(dsn)
+		info = parseDSN(dsn)
 	}
-	return d
+	return &db{cfg: cfg, dsn: dsn, tags: core.CaptureTags(func(span opentracing.Span) {
+		ext.DBType.Set(span, "sql")
+		info.apply(span)
+	})}
 }
 
 // parent decides before a call whether it may be traced, with the cheap
@@ -57,23 +60,26 @@ func (d *db) optional(ctx context.Context, op Op) (opentracing.SpanContext, bool
 }
 
 // start starts call's span with every tag known before its result; nil when
-// the call is not traced.
-func (d *db) start(call *Call, parent opentracing.SpanContext, start time.Time) opentracing.Span {
-	span := d.cfg.core.Start(call, parent, string(call.Op), start)
+// the call is not traced. sampled says whether the span will be recorded:
+// per-call tags are only built for those.
+func (d *db) start(call *Call, parent opentracing.SpanContext, start time.Time) (span opentracing.Span, sampled bool) {
+	span = d.cfg.core.Start(call, parent, string(call.Op), start)
 	if span == nil {
-		return nil
+		return nil, false
 	}
-	ext.DBType.Set(span, "sql")
-	d.info.apply(span)
+	d.tags.Apply(span)
+	if sampled = core.IsSampled(span); !sampled {
+		return span, false
+	}
 	max := d.cfg.core.MaxStatementSize
 	if call.Query != "" {
 		core.SetStatement(span, call.Query, max)
 	}
-	if d.cfg.args != nil && len(call.Args) > 0 && core.IsSampled(span) {
+	if d.cfg.args != nil && len(call.Args) > 0 {
 		s, _ := core.Truncate(d.cfg.args(call.Args, max), max)
 		span.SetTag("db.args", s)
 	}
-	return span
+	return span, true
 }
 
 func (d *db) finish(span opentracing.Span, call *Call, err error) {
@@ -91,6 +97,7 @@ type attempt struct {
 	parent  opentracing.SpanContext
 	begin   time.Time
 	span    opentracing.Span
+	sampled bool
 	started bool   // span is decided (possibly nil: filtered out)
 	query   string // the statement to send: call.Query, or it with a trace comment
 }
@@ -98,8 +105,9 @@ type attempt struct {
 func (d *db) attempt(call *Call, parent opentracing.SpanContext, comment bool) attempt {
 	a := attempt{call: call, parent: parent, begin: time.Now(), query: call.Query}
 	if comment && d.cfg.traceComment {
-		a.span, a.started = d.start(call, parent, a.begin), true
-		if a.span != nil {
+		a.span, a.sampled = d.start(call, parent, a.begin)
+		a.started = true
+		if a.sampled {
 			a.query = withComment(call.Query, traceComment(a.span))
 		}
 	}
@@ -110,18 +118,19 @@ func (d *db) attempt(call *Call, parent opentracing.SpanContext, comment bool) a
 // call is not traced.
 func (a *attempt) done(d *db) opentracing.Span {
 	if !a.started {
-		a.span, a.started = d.start(a.call, a.parent, a.begin), true
+		a.span, a.sampled = d.start(a.call, a.parent, a.begin)
+		a.started = true
 	}
 	return a.span
 }
 
-// tagResult adds what an exec changed to its span.
-func tagResult(span opentracing.Span, res driver.Result) {
-	if span == nil || res == nil || !core.IsSampled(span) {
+// tagResult adds what an exec changed to its (sampled) span.
+func (a *attempt) tagResult(res driver.Result) {
+	if !a.sampled || res == nil {
 		return
 	}
 	if n, err := res.RowsAffected(); err == nil {
-		span.SetTag("db.rows_affected", n)
+		a.span.SetTag("db.rows_affected", n)
 	}
 }
 

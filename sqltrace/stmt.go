@@ -62,7 +62,7 @@ func (s *stmt) exec(ctx context.Context, nargs []driver.NamedValue, vargs []driv
 	}
 	span := a.done(s.db)
 	if err == nil {
-		tagResult(span, res)
+		a.tagResult(res)
 	}
 	s.db.finish(span, call, err)
 	return res, err
@@ -111,7 +111,8 @@ func (s *stmt) queryTraced(ctx context.Context, nargs []driver.NamedValue, vargs
 	if err == driver.ErrSkip {
 		return nil, err
 	}
-	return r.wrap(a.done(s.db), ri, err)
+	r.span = a.done(s.db)
+	return r.wrap(a.sampled, ri, err)
 }
 
 // queryInner is database/sql's ctxDriverStmtQuery.

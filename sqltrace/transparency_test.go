@@ -57,8 +57,8 @@ func TestOptionalInterfacesFollowInner(t *testing.T) {
 	if !has[driver.ColumnConverter](ws) || has[driver.NamedValueChecker](ws) {
 		t.Errorf("stmt %T", ws)
 	}
-	r := &rows{db: newDB(newConfig(nil), "")}
-	wr, _ := r.wrap(mocktracer.New().StartSpan("q"), &fakeRows{}, nil)
+	r := &rows{db: newDB(newConfig(nil), ""), span: mocktracer.New().StartSpan("q")}
+	wr, _ := r.wrap(true, &fakeRows{}, nil)
 	if has[driver.RowsNextResultSet](wr) || !has[driver.RowsColumnTypeScanType](wr) {
 		t.Errorf("rows %T", wr)
 	}
