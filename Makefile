@@ -18,3 +18,4 @@ fuzz:
 	$(GO) test -run XXX -fuzz FuzzExtractHTTPHeaders -fuzztime 30s ./internal/core
 	$(GO) test -run XXX -fuzz FuzzTruncate -fuzztime 30s ./internal/core
 	$(GO) test -run XXX -fuzz FuzzParsePeer -fuzztime 30s ./internal/core
+	$(GO) test -run XXX -fuzz FuzzParseDSN -fuzztime 30s ./sqltrace
