@@ -22,3 +22,4 @@ fuzz:
 	$(GO) test -run XXX -fuzz FuzzMiddlewareTraceHeaders -fuzztime 30s ./nethttp
 	$(GO) test -run XXX -fuzz FuzzServerExtract -fuzztime 30s ./grpctrace
 	$(GO) test -run XXX -fuzz FuzzInjectBaggage -fuzztime 30s ./grpctrace
+	$(GO) test -run XXX -fuzz FuzzParseDSN -fuzztime 30s ./sqltrace
