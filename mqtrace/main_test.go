@@ -92,27 +92,37 @@ func startProducer(t testing.TB, tr *Tracing, opts ...producer.Option) rocketmq.
 }
 
 // startConsumer subscribes f to topic with a traced push consumer that reads
-// the topic from its first message. The topic must exist (send first).
+// the topic from its first message. The topic must exist (send first); the
+// start is retried while the name server has no route for it yet.
 func startConsumer(t testing.TB, tr *Tracing, topic string, f ConsumeFunc, opts ...consumer.Option) rocketmq.PushConsumer {
 	t.Helper()
-	all := append([]consumer.Option{
-		consumer.WithNameServer(nameServer(t)),
-		consumer.WithGroupName(uniq(t, "cg")),
-		consumer.WithInstance(uniq(t, "ci")),
-		consumer.WithConsumeFromWhere(consumer.ConsumeFromFirstOffset),
-	}, opts...)
-	c, err := tr.NewPushConsumer(all...)
-	if err != nil {
-		t.Fatal(err)
+	group := uniq(t, "cg") // consumer.WithGroupName in opts overrides it
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		all := append([]consumer.Option{
+			consumer.WithNameServer(nameServer(t)),
+			consumer.WithGroupName(group),
+			consumer.WithInstance(uniq(t, "ci")),
+			consumer.WithConsumeFromWhere(consumer.ConsumeFromFirstOffset),
+		}, opts...)
+		c, err := tr.NewPushConsumer(all...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Subscribe(topic, consumer.MessageSelector{}, f); err != nil {
+			t.Fatal(err)
+		}
+		err = c.Start()
+		if err == nil {
+			t.Cleanup(func() { _ = c.Shutdown() })
+			return c
+		}
+		_ = c.Shutdown()
+		if !strings.Contains(err.Error(), "route info not found") || time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
-	if err := c.Subscribe(topic, consumer.MessageSelector{}, f); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Shutdown() })
-	return c
 }
 
 // waitFor polls cond until it holds or d passes.
