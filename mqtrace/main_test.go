@@ -37,6 +37,12 @@ func clientLeftovers() []goleak.Option {
 		// The transaction producer's check loop ranges over a channel that
 		// Shutdown never closes.
 		goleak.IgnoreAnyFunction(pkg + "producer.(*transactionProducer).checkTransactionState"),
+		// Every client opens its own name-server connection (internal.NewNamesrv
+		// builds a private remoting client) that Shutdown never closes; its
+		// reader waits until the name server drops the idle connection.
+		goleak.IgnoreAnyFunction(pkg + "internal/remote.(*remotingClient).receiveResponse"),
+		// A long-polling pull in flight at Shutdown waits out its timeout.
+		goleak.IgnoreAnyFunction(pkg + "consumer.(*pushConsumer).pullMessage"),
 		// Client schedulers sleep (up to 10 s) before they first look at the
 		// done channel that Shutdown closed.
 		goleak.IgnoreAnyFunction(pkg + "internal.(*rmqClient).Start.func1.1"),
@@ -51,7 +57,7 @@ func clientLeftovers() []goleak.Option {
 		goleak.IgnoreAnyFunction(pkg + "consumer.(*statsItemSet).init.func6"),
 		// The push consumer's expired-message cleaner sleeps ConsumeTimeout
 		// (15 min by default) before its first look at done.
-		goleak.IgnoreAnyFunction(pkg + "consumer.(*pushConsumer).Start.func1.3"),
+		goleak.IgnoreAnyFunction(pkg + "consumer.(*pushConsumer).Start.func1.2"),
 	}
 }
 
