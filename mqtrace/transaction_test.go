@@ -10,6 +10,7 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/apache/rocketmq-client-go/v2/producer"
 	"github.com/opentracing/opentracing-go"
+	"github.com/opentracing/opentracing-go/ext"
 	"github.com/opentracing/opentracing-go/mocktracer"
 	"github.com/uber/jaeger-client-go"
 )
@@ -105,7 +106,7 @@ func TestTransactionCommitAndRollback(t *testing.T) {
 		}
 	}
 	for _, s := range sends {
-		if s.Tag(TagTxHalf) != true || s.Tag(TagMessageID) == nil || s.Tag("span.kind") != "producer" {
+		if s.Tag(TagTxHalf) != true || s.Tag(TagMessageID) == nil || s.Tag("span.kind") != ext.SpanKindProducerEnum {
 			t.Fatalf("half send tags %v", s.Tags())
 		}
 	}
