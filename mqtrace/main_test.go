@@ -43,13 +43,12 @@ func clientLeftovers() []goleak.Option {
 		goleak.IgnoreAnyFunction(pkg + "internal/remote.(*remotingClient).receiveResponse"),
 		// A long-polling pull in flight at Shutdown waits out its timeout.
 		goleak.IgnoreAnyFunction(pkg + "consumer.(*pushConsumer).pullMessage"),
-		// Client schedulers sleep (up to 10 s) before they first look at the
-		// done channel that Shutdown closed.
+		// The client's schedulers sleep before they first look at the done
+		// channel Shutdown closed: name-server address refresh (10 s),
+		// heartbeat (1 s) and offset persistence (10 s).
 		goleak.IgnoreAnyFunction(pkg + "internal.(*rmqClient).Start.func1.1"),
-		goleak.IgnoreAnyFunction(pkg + "internal.(*rmqClient).Start.func1.4"),
-		goleak.IgnoreAnyFunction(pkg + "internal.(*rmqClient).Start.func1"),
-		goleak.IgnoreAnyFunction(pkg + "internal.(*rmqClient).Start.func1.2"),
 		goleak.IgnoreAnyFunction(pkg + "internal.(*rmqClient).Start.func1.3"),
+		goleak.IgnoreAnyFunction(pkg + "internal.(*rmqClient).Start.func1.4"),
 		// Consumer statistics sleep until the next minute, hour and month
 		// before they look at their closed channel.
 		goleak.IgnoreAnyFunction(pkg + "consumer.(*statsItemSet).init.func4"),
