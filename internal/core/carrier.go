@@ -48,6 +48,12 @@ func Extract(tr opentracing.Tracer, format any, carrier opentracing.TextMapReade
 	}()
 	b := &boundedReader{r: carrier}
 	sc, err = tr.Extract(format, b)
+	if err != nil {
+		// Tracers return a placeholder context with their error (mocktracer's
+		// empty context with ErrSpanContextNotFound); it must not become a
+		// parent, nor satisfy WithChildSpansOnly.
+		sc = nil
+	}
 	if errors.Is(err, opentracing.ErrSpanContextNotFound) {
 		err = nil
 	}

@@ -123,3 +123,15 @@ func FuzzExtractHTTPHeaders(f *testing.F) {
 		span.Finish()
 	})
 }
+
+func TestExtractNotFoundIsNil(t *testing.T) {
+	tr := mocktracer.New() // returns an empty context alongside ErrSpanContextNotFound
+	sc, err := Extract(tr, opentracing.TextMap, opentracing.TextMapCarrier{"unrelated": "x"})
+	if sc != nil || err != nil {
+		t.Fatalf("got %v, %v; want nil, nil", sc, err)
+	}
+	c := newCfg(tr, WithChildSpansOnly[call]())
+	if c.StartRemote(call{}, opentracing.TextMap, opentracing.TextMapCarrier{}, "s") != nil {
+		t.Fatal("ChildSpansOnly span for a carrier without context")
+	}
+}
