@@ -33,7 +33,7 @@ jaeger_install() {
 	mkdir -p "$JAEGER_BIN_DIR"
 	(
 		cd "$ROOT/tools/jaeger" || exit
-		GOWORK=off GOFLAGS=-mod=readonly go build -trimpath -o "$bin.tmp" \
+		GOWORK=off GOFLAGS=-mod=readonly go build -trimpath -buildvcs=false -o "$bin.tmp" \
 			github.com/jaegertracing/jaeger/cmd/all-in-one
 	)
 	mv -f "$bin.tmp" "$bin"
