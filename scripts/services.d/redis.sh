@@ -30,12 +30,14 @@ user $REDIS_ACL_USER on >$REDIS_ACL_PASSWORD ~* &* +@all
 EOF
 }
 
-# redis_cmd PORT ARG...: one command with redis-cli (no retries).
-redis_cmd() {
-	local port=$1
-	shift
-	command -v redis-cli >/dev/null 2>&1 || return 1
-	timeout 5 redis-cli -h 127.0.0.1 -p "$port" "$@" 2>/dev/null
+# redis_raw PORT COMMAND: the reply to one inline command on 127.0.0.1:PORT,
+# in plain bash (readiness must not depend on which redis-cli is installed,
+# nor on whether ours is).
+redis_raw() {
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	timeout 3 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+		printf "%s\r\nQUIT\r\n" "$2" >&3
+		tr -d "\r" <&3' _ "$1" "$2" 2>/dev/null
 }
 
 redis_start() {
@@ -49,5 +51,5 @@ redis_start() {
 }
 
 redis_ready() {
-	[[ $(redis_cmd "$REDIS_PORT" PING) == PONG ]]
+	[[ $(redis_raw "$REDIS_PORT" PING) == +PONG* ]]
 }
