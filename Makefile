@@ -1,11 +1,20 @@
 # The project's commands. `make test` is what CI runs.
 GO ?= go
 
-.PHONY: test check unit fuzz
+.PHONY: test check fuzz services-up services-down services-status
 
-## test: format and vet checks, then every test with the race detector
-test: check
-	$(GO) test -race -count=1 ./...
+## test: bring the real service stack up, run the format and vet checks, then
+## every test with the race detector; a test whose service is missing fails
+test: services-up check
+	TRACEWRAP_REQUIRE_SERVICES=1 $(GO) test -race -count=1 -timeout 20m ./...
+
+## services-up / services-down / services-status: the native service stack
+services-up:
+	scripts/services up
+services-down:
+	scripts/services down
+services-status:
+	scripts/services status
 
 ## check: gofmt and go vet
 check:
