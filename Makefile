@@ -1,5 +1,7 @@
 # The project's commands. `make test` is what CI runs.
 GO ?= go
+# Packages whose tests drive the real RocketMQ broker; see testenv.RocketMQNameServer.
+ROCKETMQ_PKGS = ./internal/testenv/ ./mqtrace/
 
 .PHONY: test check fuzz services-up services-down services-status
 
@@ -7,6 +9,8 @@ GO ?= go
 ## every test with the race detector; a test whose service is missing fails
 test: services-up check
 	TRACEWRAP_REQUIRE_SERVICES=1 $(GO) test -race -count=1 -timeout 20m ./...
+	@echo "RocketMQ broker tests (skipped above: the client library races internally):"
+	TRACEWRAP_REQUIRE_SERVICES=1 $(GO) test -count=1 -timeout 10m $(ROCKETMQ_PKGS)
 
 ## services-up / services-down / services-status: the native service stack
 services-up:
