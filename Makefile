@@ -1,11 +1,24 @@
 # The project's commands. `make test` is what CI runs.
 GO ?= go
+# Packages whose tests drive the real RocketMQ broker; see testenv.RocketMQNameServer.
+ROCKETMQ_PKGS = ./internal/testenv/ ./mqtrace/
 
-.PHONY: test check unit fuzz
+.PHONY: test check fuzz services-up services-down services-status
 
-## test: format and vet checks, then every test with the race detector
-test: check
-	$(GO) test -race -count=1 ./...
+## test: bring the real service stack up, run the format and vet checks, then
+## every test with the race detector; a test whose service is missing fails
+test: services-up check
+	TRACEWRAP_REQUIRE_SERVICES=1 $(GO) test -race -count=1 -timeout 20m ./...
+	@echo "RocketMQ broker tests (skipped above: the client library races internally):"
+	TRACEWRAP_REQUIRE_SERVICES=1 $(GO) test -count=1 -timeout 10m $(ROCKETMQ_PKGS)
+
+## services-up / services-down / services-status: the native service stack
+services-up:
+	scripts/services up
+services-down:
+	scripts/services down
+services-status:
+	scripts/services status
 
 ## check: gofmt and go vet
 check:
@@ -22,3 +35,4 @@ fuzz:
 	$(GO) test -run XXX -fuzz FuzzMiddlewareTraceHeaders -fuzztime 30s ./nethttp
 	$(GO) test -run XXX -fuzz FuzzServerExtract -fuzztime 30s ./grpctrace
 	$(GO) test -run XXX -fuzz FuzzInjectBaggage -fuzztime 30s ./grpctrace
+	$(GO) test -run XXX -fuzz FuzzParseDSN -fuzztime 30s ./sqltrace

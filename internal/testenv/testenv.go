@@ -90,7 +90,17 @@ func ElasticsearchURL(t testing.TB) string {
 
 // RocketMQNameServer is the host:port of the RocketMQ name server; the broker
 // it announces must answer too.
+//
+// Under the race detector the broker tests are skipped: rocketmq-client-go
+// v2.1.2 has data races of its own between its rebalance goroutines and
+// consumer start/shutdown (e.g. pushConsumer.messageQueueChanged against
+// SubscriptionData.Clone), which the detector reports whatever the test does.
+// `make test` runs these tests again without -race, services required.
 func RocketMQNameServer(t testing.TB) string {
+	t.Helper()
+	if raceEnabled {
+		t.Skip("RocketMQ broker tests run without -race (rocketmq-client-go v2.1.2 races internally); see `make test`")
+	}
 	ns := env("TRACEWRAP_ROCKETMQ_NAMESRV", "127.0.0.1:9876")
 	need(t, "RocketMQ", ns, env("TRACEWRAP_ROCKETMQ_BROKER", "127.0.0.1:10911"))
 	return ns

@@ -1,0 +1,53 @@
+// Package mqtrace traces github.com/apache/rocketmq-client-go/v2 (v2.1.2):
+// producers, push consumers and transactional producers, with the span
+// context carried inside each message's properties so that consumers and
+// transaction callbacks join the producer's trace in whatever process, and
+// after whatever restart, they run.
+//
+// The one-line swap:
+//
+//	p, err := mqtrace.NewProducer(producer.WithNameServer(ns))            // was rocketmq.NewProducer
+//	c, err := mqtrace.NewPushConsumer(consumer.WithGroupName(g), ...)     // was rocketmq.NewPushConsumer
+//	tp, err := mqtrace.NewTransactionProducer(listener, ...)              // listener methods take a ctx
+//
+// Sends (SendSync, SendAsync, SendOneWay, Request, RequestAsync) become
+// "send <topic>" spans, ChildOf the span in ctx; the span context is added to
+// every message's properties one by one (batches included), never replacing
+// the user's. A consumed message becomes "consume <topic>", ChildOf its
+// producer's span; a consumed batch one span that FollowsFrom every message
+// (WithMessageSpans adds one span per message). The Subscribe callback's ctx
+// holds the consume span. SendMessageInTransaction becomes "transaction
+// <topic>" with the half-message send and "local-transaction <topic>" as
+// children; each broker check a "check-transaction <topic>" span that
+// FollowsFrom the half message's context. A missing or corrupt context in a
+// message starts a new root span and never fails consumption.
+//
+// # Options
+//
+// The constructors keep the client's own option types, so mqtrace's options
+// live in a Tracing value: New(opts...) resolves them once and its methods
+// (NewProducer, WrapProducer, NewPushConsumer, WrapPushConsumer,
+// NewTransactionProducer, ProducerInterceptor, ConsumerInterceptor,
+// StartConsumeSpan, Extract) use them. The package-level functions of the
+// same names use New() with no options: the global tracer, looked up per call.
+//
+// # The client's built-in WithTrace and interceptors
+//
+// producer.WithTrace in v2.1.2 breaks SendAsync and SendOneWay (its
+// interceptor demands a producer context only SendSync sets, so those sends
+// fail with "ProducerCtx Not Exist"), and any producer interceptor makes
+// Request return without waiting for the reply and RequestAsync send twice.
+// mqtrace's producers therefore wrap the methods and install no interceptor;
+// ProducerInterceptor is offered for clients users assemble themselves, with
+// those caveats. The transactional producer does use it, for its half-message
+// SendSync, the one path interceptors handle correctly.
+//
+// # Client facts worth knowing
+//
+// Producers and consumers in one process share a client per instance name;
+// v2.1.2 hands broker transaction checks to the first producer that created
+// that client, so give each transactional producer its own
+// producer.WithInstanceName. A restarted transactional producer is asked by
+// the broker only after its first heartbeat that knows the broker (the first
+// comes 1 s after Start, then every 30 s): send something soon after Start.
+package mqtrace

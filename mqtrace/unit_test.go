@@ -1,0 +1,124 @@
+package mqtrace
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/apache/rocketmq-client-go/v2/consumer"
+	"github.com/apache/rocketmq-client-go/v2/primitive"
+	"github.com/opentracing/opentracing-go"
+	"github.com/opentracing/opentracing-go/mocktracer"
+)
+
+// twiceAsync imitates v2.1.2 on a network error: the callback runs with a nil
+// result and an error, and then once more.
+type twiceAsync struct{ stubProducer }
+
+func (twiceAsync) SendAsync(ctx context.Context, f func(context.Context, *primitive.SendResult, error), _ ...*primitive.Message) error {
+	f(ctx, nil, errors.New("connection reset"))
+	f(ctx, nil, errors.New("connection reset"))
+	return nil
+}
+
+func TestSendAsyncSpanEndsOnceWithNilResult(t *testing.T) {
+	trc, tr := mockTracing()
+	p := trc.WrapProducer(twiceAsync{})
+	calls := 0
+	err := p.SendAsync(context.Background(), func(context.Context, *primitive.SendResult, error) { calls++ },
+		primitive.NewMessage("t", nil))
+	if err != nil || calls != 2 {
+		t.Fatalf("err %v, user callback ran %d times (the client's count is 2)", err, calls)
+	}
+	if spans := tr.FinishedSpans(); len(spans) != 1 || spans[0].Tag("error") != true {
+		t.Fatalf("%d spans", len(spans))
+	}
+	if trc.WrapProducer(p) != p {
+		t.Fatal("wrapped twice")
+	}
+}
+
+func TestChildSpansOnlyAndFilter(t *testing.T) {
+	trc, tr := mockTracing(WithChildSpansOnly(), WithSpanFilter(func(c *Call) bool { return c.Topic != "skip" }))
+	p := trc.WrapProducer(stubProducer{})
+	m := primitive.NewMessage("t", nil)
+	_, _ = p.SendSync(context.Background(), m)
+	ctx := opentracing.ContextWithSpan(context.Background(), tr.StartSpan("parent"))
+	skipped := primitive.NewMessage("skip", nil)
+	_, _ = p.SendSync(ctx, skipped)
+	if len(tr.FinishedSpans()) != 0 || len(m.GetProperties()) != 0 || len(skipped.GetProperties()) != 0 {
+		t.Fatal("untraced sends made spans or injected a context")
+	}
+	_, _ = p.SendSync(ctx, m)
+	if len(tr.FinishedSpans()) != 1 || len(m.GetProperties()) == 0 {
+		t.Fatal("child send not traced")
+	}
+	// No context in the message: no consume span under ChildSpansOnly.
+	ran := false
+	_, _ = trc.runConsume(context.Background(), []*primitive.MessageExt{{}}, func(ctx context.Context, _ ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
+		ran = opentracing.SpanFromContext(ctx) == nil
+		return consumer.ConsumeSuccess, nil
+	})
+	if !ran || len(tr.FinishedSpans()) != 1 {
+		t.Fatal("consume of a message without context was traced")
+	}
+}
+
+func TestPayloadCaptureAndObserver(t *testing.T) {
+	var observed []string
+	trc, tr := mockTracing(WithPayloadCapture(), WithMaxStatementSize(8),
+		WithSpanObserver(SpanObserver{OnFinish: func(s opentracing.Span, c *Call, _ error) {
+			observed = append(observed, c.Operation)
+		}}))
+	_, _ = trc.WrapProducer(stubProducer{}).SendSync(context.Background(), primitive.NewMessage("t", []byte("a long secret body")))
+	s := tr.FinishedSpans()[0]
+	if v := s.Tag(TagPayload).(string); len(v) > 8 {
+		t.Fatalf("payload %q not capped", v)
+	}
+	if len(observed) != 1 || observed[0] != OpSend {
+		t.Fatalf("observer saw %v", observed)
+	}
+	_, tr2 := mockTracing()
+	_, _ = New(WithTracer(tr2)).WrapProducer(stubProducer{}).SendSync(context.Background(), primitive.NewMessage("t", []byte("body")))
+	if tr2.FinishedSpans()[0].Tag(TagPayload) != nil {
+		t.Fatal("payload recorded without opt-in")
+	}
+}
+
+func TestConsumePanicFinishesSpan(t *testing.T) {
+	trc, tr := mockTracing()
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("panic swallowed")
+			}
+		}()
+		_, _ = trc.runConsume(context.Background(), []*primitive.MessageExt{{}}, func(context.Context, ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
+			panic("boom")
+		})
+	}()
+	if s := tr.FinishedSpans(); len(s) != 1 || s[0].Tag("error") != true {
+		t.Fatal("panicking consumer left its span open")
+	}
+}
+
+func TestStartConsumeSpanBatchAndUntraced(t *testing.T) {
+	trc, tr := mockTracing()
+	a, b := tr.StartSpan("a"), tr.StartSpan("b")
+	ma, mb := &primitive.MessageExt{}, &primitive.MessageExt{}
+	inject(a, &ma.Message)
+	inject(b, &mb.Message)
+	ctx, finish := trc.StartConsumeSpan(context.Background(), ma, mb)
+	if opentracing.SpanFromContext(ctx) == nil {
+		t.Fatal("no span in ctx")
+	}
+	finish(consumer.ConsumeRetryLater, nil)
+	finish(consumer.ConsumeSuccess, nil) // second call is a no-op
+	s := tr.FinishedSpans()
+	if len(s) != 1 || s[0].Tag(TagBatchSize) != 2 || s[0].Tag("error") != true ||
+		s[0].SpanContext.TraceID != a.(*mocktracer.MockSpan).SpanContext.TraceID {
+		t.Fatalf("batch span %v", s)
+	}
+	_, finish = New(WithTracer(opentracing.NoopTracer{})).StartConsumeSpan(context.Background(), ma)
+	finish(consumer.ConsumeSuccess, nil)
+}

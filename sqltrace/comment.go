@@ -1,0 +1,99 @@
+package sqltrace
+
+import (
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/opentracing/opentracing-go"
+)
+
+// maxCommentSize bounds the trace comment; entries that do not fit are left
+// out rather than cut, so every entry that is there can be parsed.
+const maxCommentSize = 512
+
+// commentCarrier collects what the tracer injects, in order of arrival.
+type commentCarrier [][2]string
+
+func (c *commentCarrier) Set(key, val string) { *c = append(*c, [2]string{key, val}) }
+
+// traceComment renders span's trace context as an sqlcommenter comment,
+// /*key='value',...*/ with keys and values URL-encoded, so nothing in it can
+// end the comment or open a string. Baggage is left out: it is application
+// data, and slow-query logs are read by more people than traces. It returns
+// "" for tracers that inject nothing; callers only ask for sampled spans.
+func traceComment(span opentracing.Span) string {
+	var c commentCarrier
+	if err := span.Tracer().Inject(span.Context(), opentracing.TextMap, &c); err != nil || len(c) == 0 {
+		return ""
+	}
+	var baggage []string
+	span.Context().ForeachBaggageItem(func(k, _ string) bool {
+		baggage = append(baggage, "-"+strings.ToLower(k))
+		return true
+	})
+	sort.Slice(c, func(i, j int) bool { return c[i][0] < c[j][0] })
+
+	var b strings.Builder
+	b.WriteString("/*")
+	n := 0
+	for _, kv := range c {
+		if isBaggageKey(kv[0], baggage) {
+			continue
+		}
+		entry := url.QueryEscape(kv[0]) + "='" + escapeCommentValue(kv[1]) + "'"
+		if b.Len()+len(entry)+3 > maxCommentSize {
+			continue
+		}
+		if n > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(entry)
+		n++
+	}
+	if n == 0 {
+		return ""
+	}
+	b.WriteString("*/")
+	return b.String()
+}
+
+func isBaggageKey(key string, baggage []string) bool {
+	key = strings.ToLower(key)
+	for _, suffix := range baggage {
+		if strings.HasSuffix(key, suffix) {
+			return true
+		}
+	}
+	return false
+}
+
+// escapeCommentValue URL-encodes v the way sqlcommenter does (%20 for a
+// space), leaving only [A-Za-z0-9_.~%-].
+func escapeCommentValue(v string) string {
+	return strings.ReplaceAll(url.QueryEscape(v), "+", "%20")
+}
+
+// withComment appends comment to query. A comment after a final ';' would be
+// a statement of its own, so it goes before it; after a line comment it would
+// be swallowed, so it goes on a new line.
+func withComment(query, comment string) string {
+	if comment == "" || strings.TrimSpace(query) == "" {
+		return query
+	}
+	q := strings.TrimRight(query, " \t\r\n")
+	semicolon := strings.HasSuffix(q, ";")
+	if semicolon {
+		q = strings.TrimRight(q[:len(q)-1], " \t\r\n")
+	}
+	sep := " "
+	last := q[strings.LastIndexByte(q, '\n')+1:]
+	if strings.Contains(last, "--") || strings.Contains(last, "#") {
+		sep = "\n"
+	}
+	q = q + sep + comment
+	if semicolon {
+		q += ";"
+	}
+	return q
+}
