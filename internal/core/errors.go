@@ -1,20 +1,19 @@
 package core
 
 import (
-	"reflect"
-
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/ext"
 	"github.com/opentracing/opentracing-go/log"
 )
 
 // RecordError marks span as failed: ext.Error=true plus one log with event,
-// error.kind (the error's Go type) and message. A nil span or err is a no-op.
+// error.kind (see ErrorKind: the error's own kind or its Go type) and message.
+// A nil span or err is a no-op.
 func RecordError(span opentracing.Span, err error) {
 	if span == nil || err == nil {
 		return
 	}
-	RecordErrorKind(span, reflect.TypeOf(err).String(), err.Error())
+	RecordErrorKind(span, ErrorKind(err), err.Error())
 }
 
 // RecordErrorKind is RecordError for failures that are not Go errors (an HTTP
