@@ -3,6 +3,7 @@ package estrace
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -78,16 +79,18 @@ func parentCtx(t *testing.T, tr opentracing.Tracer) (context.Context, opentracin
 	return opentracing.ContextWithSpan(context.Background(), p), p
 }
 
-// drain reads and closes an esapi response, failing on a transport error.
-func drain(t *testing.T, res *esapi.Response, err error) *esapi.Response {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
+// drain returns a func that reads and closes an esapi response, failing on a
+// transport error: drain(t)(es.Search(...)).
+func drain(t *testing.T) func(res *esapi.Response, err error) *esapi.Response {
+	return func(res *esapi.Response, err error) *esapi.Response {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body) // read like a caller would
+		res.Body.Close()
+		return res
 	}
-	var b strings.Builder
-	_, _ = fmt.Fprint(&b, res) // reads the body like a caller would
-	res.Body.Close()
-	return res
 }
 
 // only returns the single finished span, failing otherwise.
