@@ -155,7 +155,7 @@ func TestTransportDecodesCompressedBody(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeClient(bare.BaseClient, http.DefaultTransport)
+	defer closeClient(&bare.BaseClient, http.DefaultTransport)
 	res := drain(t)(bare.Search(bare.Search.WithBody(strings.NewReader(`{"size":0,"query":{"match_all":{}}}`))))
 	s := only(t, tr, "search")
 	if res.StatusCode != 200 || s.Tag("db.statement") != `{"size":0,"query":{"match_all":{}}}` || s.Tag("es.path") != "/_search" {

@@ -59,11 +59,11 @@ func liveClient(t *testing.T, cfg elasticsearch.Config, opts ...Option) (*elasti
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { closeClient(es.BaseClient, cfg.Transport) })
+	t.Cleanup(func() { closeClient(&es.BaseClient, cfg.Transport) })
 	return es, tr
 }
 
-func closeClient(bc elasticsearch.BaseClient, rt http.RoundTripper) {
+func closeClient(bc *elasticsearch.BaseClient, rt http.RoundTripper) {
 	_ = bc.Close(context.Background())
 	type idleCloser interface{ CloseIdleConnections() }
 	if c, ok := rt.(idleCloser); ok {

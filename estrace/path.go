@@ -27,9 +27,10 @@ var idKeywords = map[string]bool{
 	"_explain": true, "_termvectors": true,
 }
 
-// staticWords are the lower-case words that are part of an API path when they
-// follow the given namespace segment ("/_cluster/health"), rather than a
-// name. Anything else after the namespace is a placeholder.
+// staticWords are the lower-case words that are part of an API path anywhere
+// after the given namespace segment ("/_cluster/health", "/_nodes/{}/stats"),
+// rather than a name. Anything else is a placeholder; the set is finite, so
+// names stay low-cardinality even when a value happens to be such a word.
 var staticWords = map[string]map[string]bool{
 	"_search":   set("scroll", "template"),
 	"_msearch":  set("template"),
@@ -164,7 +165,7 @@ func parsePath(method, path string) pathInfo {
 	var buf [256]byte
 	key := buf[:0]
 	var info pathInfo
-	prev := ""
+	prev, ns := "", ""
 	for i, rest := 0, strings.Trim(path, "/"); rest != ""; i++ {
 		var seg string
 		seg, rest, _ = strings.Cut(rest, "/")
@@ -176,7 +177,12 @@ func parsePath(method, path string) pathInfo {
 		case idKeywords[prev]:
 			key = append(key, "{}"...)
 			info.id = seg
-		case isAPISegment(seg) || staticWords[prev][seg]:
+		case isAPISegment(seg):
+			key = append(key, seg...)
+			if staticWords[seg] != nil {
+				ns = seg
+			}
+		case staticWords[ns][seg]:
 			key = append(key, seg...)
 		default:
 			key = append(key, "{}"...)

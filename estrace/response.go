@@ -62,6 +62,9 @@ func statusError(code int, snippet []byte, clientErr error) *StatusError {
 // in the possibly cut JSON b, unescaped; "" when there is none or the value is
 // not a string. A value cut by the snippet's end is returned as far as it goes.
 func jsonString(b []byte, key string) string {
+	if key == "" {
+		return ""
+	}
 	for {
 		i := bytes.Index(b, []byte(key))
 		if i < 0 {
