@@ -23,9 +23,8 @@ func TestMain(m *testing.M) {
 		// net/http keeps idle keep-alive connections to the node between
 		// tests; their read/write loops are the standard library's, closed
 		// with the transport's idle connections, not leaks of ours.
-		goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
-		goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
-		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
+		goleak.IgnoreAnyFunction("net/http.(*persistConn).readLoop"),
+		goleak.IgnoreAnyFunction("net/http.(*persistConn).writeLoop"),
 	)
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -169,8 +170,12 @@ func TestNodeStoppedAndRestarted(t *testing.T) {
 	res := drain(t)(es.Index(idx, strings.NewReader(`{"a":1}`), es.Index.WithDocumentID("1")))
 	s := only(t, tr, "index")
 	logs := logFields(s)
-	if res.StatusCode != 201 || s.Tag("error") != nil || len(logs) != 2 ||
-		logs[0]["message"] == "" || logs[1]["http.status_code"] != "201" {
+	// Attempt 1 fails: refused, or EOF on a keep-alive connection the stop
+	// cut (whether the node applied that attempt is then unknown, so the
+	// retry may find the document: 200 instead of 201).
+	ok := res.StatusCode == 201 || res.StatusCode == 200
+	if !ok || s.Tag("error") != nil || len(logs) != 2 || logs[0]["message"] == "" ||
+		logs[1]["http.status_code"] != strconv.Itoa(res.StatusCode) {
 		t.Fatalf("status %d tags %v logs %v", res.StatusCode, s.Tags(), logs)
 	}
 
