@@ -3,7 +3,7 @@ GO ?= go
 # Packages whose tests drive the real RocketMQ broker; see testenv.RocketMQNameServer.
 ROCKETMQ_PKGS = ./internal/testenv/ ./mqtrace/
 
-.PHONY: test check fuzz services-up services-down services-status
+.PHONY: test check fuzz bench services-up services-down services-status
 
 ## test: bring the real service stack up, run the format and vet checks, then
 ## every test with the race detector; a test whose service is missing fails
@@ -19,6 +19,13 @@ services-down:
 	scripts/services down
 services-status:
 	scripts/services status
+
+## bench: every wrapper against the bare client and its peers (bench/, a
+## module of its own, not part of `make test`); writes bench/RESULTS.md.
+## Takes about 20 minutes; COUNT and BENCHTIME tune it, naming wrappers
+## (make bench WRAPPERS="http grpc") runs only those.
+bench: services-up
+	cd bench && $(GO) vet ./... && GO=$(GO) ./run.sh $(WRAPPERS)
 
 ## check: gofmt and go vet
 check:
