@@ -19,14 +19,15 @@ const (
 
 type boundedReader struct {
 	r       opentracing.TextMapReader
+	seen    int // a field, not a captured local, which would be a second allocation
 	dropped int
 }
 
 func (b *boundedReader) ForeachKey(handler func(key, val string) error) error {
-	n := 0
+	b.seen = 0
 	return b.r.ForeachKey(func(k, v string) error {
-		n++
-		if n > MaxCarrierEntries || len(k) > MaxCarrierValue || len(v) > MaxCarrierValue {
+		b.seen++
+		if b.seen > MaxCarrierEntries || len(k) > MaxCarrierValue || len(v) > MaxCarrierValue {
 			b.dropped++
 			return nil
 		}

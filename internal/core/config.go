@@ -131,7 +131,9 @@ func (c *Config[T]) begin(call T) opentracing.Tracer {
 }
 
 func (c *Config[T]) start(tr opentracing.Tracer, call T, parent opentracing.SpanContext, def string, start time.Time, refs []opentracing.SpanReference) opentracing.Span {
-	span := tr.StartSpan(c.OperationName(call, def), &startOptions{parent: parent, refs: refs, start: start})
+	so := &startOptions{parent: parent, refs: refs, start: start}
+	so.list[0] = so
+	span := tr.StartSpan(c.OperationName(call, def), so.list[:]...)
 	// Tags are set after the start rather than passed as StartSpanOptions.Tags:
 	// some tracers (mocktracer) keep that map as the span's own, so a shared
 	// one would be mutated by every span.
@@ -198,11 +200,14 @@ func (c *Config[T]) Finish(span opentracing.Span, call T, err error, end time.Ti
 }
 
 // startOptions hands the references and start time to a tracer as one
-// StartSpanOption, so no option value is allocated per reference.
+// StartSpanOption, so no option value is allocated per reference. It also
+// holds the variadic argument of StartSpan, which would otherwise be an
+// allocation of its own: one allocation per span for all of it.
 type startOptions struct {
 	parent opentracing.SpanContext
 	refs   []opentracing.SpanReference
 	start  time.Time
+	list   [1]opentracing.StartSpanOption // {the startOptions itself}
 }
 
 func (s *startOptions) Apply(o *opentracing.StartSpanOptions) {
