@@ -69,15 +69,15 @@ func printable(v string) bool {
 	return true
 }
 
-// inject returns ctx whose outgoing metadata carries span's context. The
+// inject returns ctx whose outgoing metadata carries span's context sc. The
 // caller's metadata is copied, never written.
-func inject(ctx context.Context, span opentracing.Span) context.Context {
+func inject(ctx context.Context, span opentracing.Span, sc opentracing.SpanContext) context.Context {
 	md, ok := metadata.FromOutgoingContext(ctx) // a copy
 	if !ok {
 		md = make(metadata.MD, 2)
 	}
 	w := &mdWriter{md: md}
-	core.Inject(span, opentracing.TextMap, w)
+	core.InjectContext(span, sc, opentracing.TextMap, w)
 	if w.dropped > 0 {
 		span.LogFields(log.String("event", "trace context entries dropped"),
 			log.String("message", "not valid as gRPC metadata"), log.Int("count", w.dropped))

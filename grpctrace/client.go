@@ -61,7 +61,7 @@ func (c *client) start(ctx context.Context, call Call, cc *grpc.ClientConn) (ope
 	if span == nil {
 		return nil, ctx, false
 	}
-	sampled := core.IsSampled(span)
+	sc, sampled := core.SampledContext(span) // once: some tracers box a copy per call
 	if sampled {
 		if cc != nil {
 			tagTarget(span, cc.Target())
@@ -71,7 +71,7 @@ func (c *client) start(ctx context.Context, call Call, cc *grpc.ClientConn) (ope
 			c.s.tagMetadata(span, md)
 		}
 	}
-	return span, inject(sctx, span), sampled
+	return span, inject(sctx, span, sc), sampled
 }
 
 func (c *client) finish(ctx context.Context, span opentracing.Span, call Call, req, resp any, err error) {

@@ -44,7 +44,7 @@ func FuzzInjectBaggage(f *testing.F) {
 	f.Add("blob-bin", "\x00\x01")
 	f.Fuzz(func(t *testing.T, k, v string) {
 		span := tr.StartSpan("c").SetBaggageItem(k, v)
-		md, _ := metadata.FromOutgoingContext(inject(context.Background(), span))
+		md, _ := metadata.FromOutgoingContext(inject(context.Background(), span, span.Context()))
 		for key, vals := range md {
 			if !validKey(key) {
 				t.Fatalf("invalid key %q", key)

@@ -85,7 +85,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if span == nil {
 		return base.RoundTrip(req)
 	}
-	sampled := core.IsSampled(span)
+	sc, sampled := core.SampledContext(span) // once: some tracers box a copy per call
 	if sampled {
 		tagMethod(span, req.Method)
 		tagURL(span, req.URL, t.s.keepQuery, maxURLLen(t.s))
@@ -102,7 +102,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if out.Header == nil {
 		out.Header = make(http.Header, 2)
 	}
-	core.Inject(span, opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(out.Header))
+	core.InjectContext(span, sc, opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(out.Header))
 
 	resp, err := base.RoundTrip(out)
 	if err != nil {
