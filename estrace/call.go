@@ -109,7 +109,8 @@ func (c *call) begin(req *http.Request) {
 		return
 	}
 	ext.DBType.Set(c.span, "elasticsearch")
-	c.sampled = core.IsSampled(c.span)
+	sc, sampled := core.SampledContext(c.span) // once: some tracers box a copy per call
+	c.sampled = sampled
 	if c.sampled {
 		c.span.SetTag("es.endpoint", c.Endpoint)
 		if c.Method != "" {
@@ -137,7 +138,7 @@ func (c *call) begin(req *http.Request) {
 	if req.Header == nil {
 		req.Header = http.Header{}
 	}
-	core.Inject(c.span, opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(req.Header))
+	core.InjectContext(c.span, sc, opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(req.Header))
 	if c.sampled && c.cfg.opaqueID && len(req.Header["X-Opaque-Id"]) == 0 {
 		if id := core.TraceIDFromHeaders(req.Header); id != "" {
 			req.Header["X-Opaque-Id"] = []string{id}
