@@ -3,6 +3,7 @@ package grpctrace
 import (
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 
 	"github.com/opentracing/opentracing-go"
@@ -44,9 +45,16 @@ func tagAddr(span opentracing.Span, a net.Addr) {
 	switch a := a.(type) {
 	case nil:
 	case *net.TCPAddr:
-		p := core.Peer{Address: a.String(), Host: a.IP.String(), Port: uint16(a.Port)}
+		// The IP is formatted once: a.String() would format it again.
+		host := a.IP.String()
+		p := core.Peer{Host: host, Port: uint16(a.Port)}
 		p.IPv4 = a.IP.To4() != nil
 		p.IPv6 = !p.IPv4 && len(a.IP) == net.IPv6len
+		if a.Zone == "" {
+			p.Address = net.JoinHostPort(host, strconv.Itoa(a.Port))
+		} else {
+			p.Address = a.String()
+		}
 		p.Apply(span)
 	case *net.UnixAddr:
 		span.SetTag("peer.address", "unix:"+a.Name)

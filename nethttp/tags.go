@@ -108,8 +108,38 @@ func writeRedactedQuery(b *strings.Builder, q string) {
 
 // tagMethod sets http.method, capped: the method is whatever the client sent.
 func tagMethod(span opentracing.Span, method string) {
+	if v := standardMethod(method); v != nil {
+		span.SetTag(string(ext.HTTPMethod), v)
+		return
+	}
 	m, _ := core.Truncate(method, maxMethodLen)
 	ext.HTTPMethod.Set(span, m)
+}
+
+// standardMethod returns the standard methods as constants in an interface,
+// which costs no allocation, unlike boxing the request's own string.
+func standardMethod(method string) any {
+	switch method {
+	case http.MethodGet, "":
+		return http.MethodGet
+	case http.MethodPost:
+		return http.MethodPost
+	case http.MethodPut:
+		return http.MethodPut
+	case http.MethodDelete:
+		return http.MethodDelete
+	case http.MethodHead:
+		return http.MethodHead
+	case http.MethodPatch:
+		return http.MethodPatch
+	case http.MethodOptions:
+		return http.MethodOptions
+	case http.MethodConnect:
+		return http.MethodConnect
+	case http.MethodTrace:
+		return http.MethodTrace
+	}
+	return nil
 }
 
 // tagHeaders tags the configured headers present in h. The list never holds
