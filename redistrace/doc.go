@@ -35,7 +35,10 @@
 // the full length given), WithMaxArgs arguments per command (32),
 // WithMaxPipelineCommands commands per pipeline (16), then
 // WithMaxStatementSize for the whole tag (4096 bytes). Unsampled spans are
-// never formatted.
+// never formatted, and a command whose parent span belongs to a trace that is
+// known not to be sampled (jaeger, OpenTelemetry through the bridge) makes no
+// span at all, unless a span observer is configured: nothing would record it
+// and a command carries no trace context onward.
 //
 // Credentials are always replaced by "?": AUTH's password, HELLO ... AUTH,
 // CONFIG SET requirepass/masterauth (any parameter naming a password or

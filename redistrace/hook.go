@@ -200,6 +200,9 @@ func (h *hook) start(ctx context.Context, cmd redis.Cmder, cmds []redis.Cmder) c
 	if parent == nil && cfg.core.ChildSpansOnly() {
 		return ctx
 	}
+	if cfg.core.Unrecorded(parent) { // an unsampled trace: nothing to record or pass on
+		return ctx
+	}
 	c := &callCtx{Context: ctx, hook: h, call: Call{Cmd: cmd, Cmds: cmds, Addr: h.addr, DB: h.db}}
 	name := "pipeline"
 	if cmd != nil {

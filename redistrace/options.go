@@ -68,6 +68,7 @@ func newConfig(opts []Option) *config {
 		Component: "go-redis",
 		Kind:      ext.SpanKindRPCClientEnum,
 		IsError:   isError,
+		Leaf:      true, // commands carry no trace context to the server
 	}, c.coreOpts...)
 	c.coreOpts = nil
 	return c

@@ -16,6 +16,10 @@ type Defaults[T any] struct {
 	Component string                       // component tag, e.g. "net/http"
 	Kind      ext.SpanKindEnum             // span.kind
 	IsError   func(call T, err error) bool // nil: every non-nil error is one
+	// Leaf says the wrapper's calls never carry the trace context further
+	// (a data store client): under a parent whose trace is known not to be
+	// sampled, Start makes no span (see Config.Unrecorded).
+	Leaf bool
 }
 
 // Config is the resolved option set of one wrapper instance. It is immutable
@@ -30,6 +34,7 @@ type Config[T any] struct {
 	childOnly        bool
 	isError          func(T, error) bool
 	defaultIsError   func(T, error) bool
+	leaf             bool
 	MaxStatementSize int
 
 	// The static tags, boxed once: converting a string to an interface on
@@ -43,6 +48,7 @@ func New[T any](d Defaults[T], opts ...Option[T]) *Config[T] {
 		component:        d.Component,
 		kind:             d.Kind,
 		defaultIsError:   d.IsError,
+		leaf:             d.Leaf,
 		MaxStatementSize: DefaultMaxStatementSize,
 	}
 	for _, o := range opts {
@@ -87,13 +93,17 @@ func (c *Config[T]) OperationName(call T, def string) string {
 
 // Start is the common span start of every wrapper. It returns a nil span when
 // the call is not to be traced: filtered out, no parent under
-// WithChildSpansOnly, or a NoopTracer (which would record nothing anyway, so
-// the wrapper skips all of its work). parent may be nil; refs adds references
+// WithChildSpansOnly, a NoopTracer (which would record nothing anyway, so
+// the wrapper skips all of its work), or a leaf call under a parent that is
+// known not to be sampled (see Unrecorded). parent may be nil; refs adds references
 // beyond ChildOf(parent) (FollowsFrom for messaging); start, if non-zero,
 // back-dates the span.
 func (c *Config[T]) Start(call T, parent opentracing.SpanContext, def string, start time.Time, refs ...opentracing.SpanReference) opentracing.Span {
 	tr := c.begin(call)
 	if tr == nil || (c.childOnly && parent == nil && len(refs) == 0) {
+		return nil
+	}
+	if len(refs) == 0 && c.Unrecorded(parent) {
 		return nil
 	}
 	return c.start(tr, call, parent, def, start, refs)

@@ -2,8 +2,9 @@
 // option set all packages expose under the same names, span start from a
 // context (ChildOf the span in ctx, optional FollowsFrom references), error
 // recording behind an overridable policy, statement truncation, peer tags
-// from host:port, bounded trace-context extraction, and a cheap "is this span
-// sampled" check.
+// from host:port, bounded trace-context extraction, a cheap "is this span
+// sampled" check, and, for leaf calls (Defaults.Leaf), no span at all under
+// a parent whose trace is known not to be sampled.
 //
 // A wrapper instantiates Config with the type that describes one traced call
 // (an *http.Request, a SQL call, a Redis command, ...) so that name funcs,
