@@ -63,6 +63,8 @@
 //
 // With a NoopTracer, or without a parent under WithChildSpansOnly, a call
 // costs two interface checks and allocates nothing: not even the clock is
-// read, and rows are returned unwrapped. Unsampled spans get no per-call
-// tags and no comment.
+// read, and rows are returned unwrapped. The same holds under a parent span
+// whose trace is known not to be sampled (jaeger, OpenTelemetry through the
+// bridge), unless a span observer is configured: such spans would never be
+// recorded. Other unsampled spans get no per-call tags and no comment.
 package sqltrace

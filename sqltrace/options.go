@@ -49,6 +49,9 @@ func newConfig(opts []Option) *config {
 		Component: "database/sql",
 		Kind:      ext.SpanKindRPCClientEnum,
 		IsError:   isError,
+		// Statements carry no trace context on unsampled traces (a trace
+		// comment is only written for sampled spans).
+		Leaf: true,
 	}, c.coreOpts...)
 	c.coreOpts = nil
 	return c

@@ -48,6 +48,9 @@ func (d *db) parent(ctx context.Context) (opentracing.SpanContext, bool) {
 	if parent == nil && d.cfg.core.ChildSpansOnly() {
 		return nil, false
 	}
+	if d.cfg.core.Unrecorded(parent) { // an unsampled trace: nothing to record or pass on
+		return nil, false
+	}
 	return parent, true
 }
 
