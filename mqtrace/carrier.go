@@ -48,11 +48,18 @@ func inject(span opentracing.Span, m *primitive.Message) {
 	}
 }
 
-// logUnsafeBaggage notes on span that baggage holding RocketMQ's property
-// separators was left out of the messages.
-func logUnsafeBaggage(span opentracing.Span) {
+// injectContext writes span's context sc, already in hand, into m.
+func injectContext(span opentracing.Span, sc opentracing.SpanContext, m *primitive.Message) {
+	if m != nil {
+		core.InjectContext(span, sc, opentracing.TextMap, (*propertyWriter)(m))
+	}
+}
+
+// logUnsafeBaggage notes on span, whose context is sc, that baggage holding
+// RocketMQ's property separators was left out of the messages.
+func logUnsafeBaggage(span opentracing.Span, sc opentracing.SpanContext) {
 	bad := false
-	span.Context().ForeachBaggageItem(func(k, v string) bool {
+	sc.ForeachBaggageItem(func(k, v string) bool {
 		bad = strings.ContainsAny(k, separators) || strings.ContainsAny(v, separators)
 		return !bad
 	})

@@ -59,7 +59,7 @@ func TestInjectSkipsPropertySeparators(t *testing.T) {
 	if msg.GetProperty("uberctx-ok") != "fine" || msg.GetProperty("uber-trace-id") == "" {
 		t.Fatalf("good entries missing: %v", msg.GetProperties())
 	}
-	logUnsafeBaggage(span)
+	logUnsafeBaggage(span, span.Context())
 	if len(span.(*jaeger.Span).Logs()) == 0 {
 		t.Fatal("dropped baggage not logged")
 	}

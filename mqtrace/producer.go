@@ -9,6 +9,8 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/apache/rocketmq-client-go/v2/producer"
 	"github.com/opentracing/opentracing-go"
+
+	"github.com/tracewrap/tracewrap/internal/core"
 )
 
 // NewProducer is rocketmq.NewProducer with every send traced (default
@@ -171,18 +173,18 @@ func (t *Tracing) startSend(ctx context.Context, method string, msgs []*primitiv
 	if span == nil {
 		return nil, ctx, nil
 	}
-	t.tagSend(span, c)
+	sc, sampled := core.SampledContext(span) // once: some tracers box a copy per call
+	if sampled {
+		t.tagSend(span, sc, c)
+	}
 	for _, m := range msgs {
-		inject(span, m)
+		injectContext(span, sc, m)
 	}
 	return span, ctx, c
 }
 
-// tagSend sets the start tags of a send; unsampled spans get none.
-func (t *Tracing) tagSend(span opentracing.Span, c *Call) {
-	if !isSampled(span) {
-		return
-	}
+// tagSend sets the start tags of a sampled send whose span context is sc.
+func (t *Tracing) tagSend(span opentracing.Span, sc opentracing.SpanContext, c *Call) {
 	setDestination(span, c.Topic)
 	span.SetTag(TagMethod, c.Method)
 	if len(c.Messages) == 1 {
@@ -193,7 +195,7 @@ func (t *Tracing) tagSend(span opentracing.Span, c *Call) {
 	if c.Messages[0].GetProperty(primitive.PropertyTransactionPrepared) == "true" {
 		span.SetTag(TagTxHalf, true)
 	}
-	logUnsafeBaggage(span)
+	logUnsafeBaggage(span, sc)
 }
 
 func (t *Tracing) finishSend(span opentracing.Span, c *Call, res *primitive.SendResult, err error) {
