@@ -142,10 +142,12 @@ func (t *Trace) Orphans() []*Span {
 	return out
 }
 
-// DefaultTreeTags are the tags Print shows when present.
+// DefaultTreeTags are the tags Print shows when present: the ones that tell
+// what a span did and how it ended (the operation name already says the
+// method, command or topic).
 var DefaultTreeTags = []string{
 	"span.kind", "http.status_code", "grpc.status_code", "db.statement",
-	"message_bus.destination", "rocketmq.transaction.state", "rocketmq.consume_result", "error",
+	"rocketmq.transaction.state", "rocketmq.consume_result", "error",
 }
 
 // Print writes the trace as an indented tree: operation, service, duration and
