@@ -251,7 +251,7 @@ func (c *call) afterRequest(req *http.Request) {
 		}
 	}
 	if c.sampled && req != nil && req.URL != nil {
-		ext.HTTPUrl.Set(c.span, core.RedactURL(req.URL))
+		ext.HTTPUrl.Set(c.span, core.RedactURL(req.URL, false))
 		if req.URL.Host != "" {
 			core.ParsePeer(req.URL.Host).Apply(c.span)
 		}
