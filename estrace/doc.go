@@ -43,7 +43,7 @@
 // bodies are summarised while they are sent (es.bulk.operations,
 // es.bulk.bytes), never copied. No other endpoint's body is read, so
 // documents and credentials sent to other APIs never reach a span.
-// WithPayloadCapture(false) turns capture off, WithStatementRedactor rewrites
+// WithStatementCapture(false) turns capture off, WithStatementRedactor rewrites
 // what is recorded.
 //
 // # Errors
@@ -66,7 +66,7 @@
 // package shares (WithTracer, WithOperationName, WithOperationNameFunc,
 // WithSpanFilter, WithSpanObserver, WithComponentName, WithChildSpansOnly,
 // WithErrorPolicy, WithMaxStatementSize) forward to the shared core, the
-// estrace ones (WithPayloadCapture, WithCapturedEndpoints,
+// estrace ones (WithStatementCapture, WithCapturedEndpoints,
 // WithStatementRedactor, WithOpaqueID) set estrace's own fields. Name funcs,
 // filters, observers and policies see a *Request.
 //

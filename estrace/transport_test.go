@@ -188,7 +188,7 @@ func TestOptions(t *testing.T) {
 		return tr
 	}
 	bg := context.Background()
-	if s := only(t, search(t, bg, WithPayloadCapture(false)), "search"); s.Tag("db.statement") != nil {
+	if s := only(t, search(t, bg, WithStatementCapture(false)), "search"); s.Tag("db.statement") != nil {
 		t.Fatal("capture off")
 	}
 	if s := only(t, search(t, bg, WithStatementRedactor(func(r *Request, b string) string {
