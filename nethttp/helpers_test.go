@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/ext"
@@ -53,10 +54,16 @@ func byKind(tr *mocktracer.MockTracer, kind ext.SpanKindEnum) []*mocktracer.Mock
 	return out
 }
 
-// one returns the single finished span of kind.
+// one returns the single finished span of kind. It waits briefly for it: a
+// server span finishes when the handler returns, which a client can observe
+// later than its own end of the response (a hijacked connection closed by the
+// handler, a body whose Content-Length was reached).
 func one(t *testing.T, tr *mocktracer.MockTracer, kind ext.SpanKindEnum) *mocktracer.MockSpan {
 	t.Helper()
 	s := byKind(tr, kind)
+	for deadline := time.Now().Add(5 * time.Second); len(s) == 0 && time.Now().Before(deadline); s = byKind(tr, kind) {
+		time.Sleep(time.Millisecond)
+	}
 	if len(s) != 1 {
 		t.Fatalf("want 1 %s span, got %d: %v", kind, len(s), tr.FinishedSpans())
 	}
