@@ -28,6 +28,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/tracewrap/tracewrap/internal/jaegerquery"
 	"github.com/tracewrap/tracewrap/internal/shoprun"
 	"github.com/tracewrap/tracewrap/internal/testenv"
@@ -71,6 +73,13 @@ func run(m *testing.M) int {
 	code := m.Run()
 	if err := stopAll(); err != nil {
 		fmt.Fprintln(os.Stderr, "stopping the shop:", err)
+		code = 1
+	}
+	// The tests' HTTP clients share the default transport; its idle
+	// keep-alive connections are the only goroutines allowed to outlive them.
+	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+	if err := goleak.Find(); err != nil {
+		fmt.Fprintln(os.Stderr, "goroutines left behind:", err)
 		code = 1
 	}
 	if code != 0 {
