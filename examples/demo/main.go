@@ -64,8 +64,12 @@ func main() {
 	flag.Parse()
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := d.run(ctx)
+	interrupted := ctx.Err() != nil
 	cancel()
 	switch {
+	case interrupted:
+		fmt.Fprintf(os.Stderr, "\ndemo interrupted after %s; what it started is stopped\n", d.since())
+		os.Exit(130)
 	case err != nil:
 		fmt.Fprintf(os.Stderr, "\ndemo FAILED: %v\n", err)
 		os.Exit(1)
@@ -163,6 +167,9 @@ func (d *demo) run(ctx context.Context) (err error) {
 			continue
 		}
 		tr := d.fetch(ctx, client, q)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		if tr == nil {
 			continue
 		}
@@ -264,6 +271,9 @@ func (d *demo) fetch(ctx context.Context, c *jaegerquery.Client, q *request) *ja
 	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	tr, err := c.WaitUntil(wctx, q.traceID, q.ready, 500*time.Millisecond)
+	if ctx.Err() != nil {
+		return nil
+	}
 	if err != nil {
 		fmt.Printf("      !! %v\n", err)
 		fmt.Println("      (spans reach Jaeger over UDP: is JAEGER_AGENT_HOST/PORT pointing at it?)")
@@ -322,7 +332,7 @@ func (d *demo) startServices(ctx context.Context) error {
 	if len(missing) == 0 {
 		return nil
 	}
-	fmt.Printf("      starting %s (a first run installs them: several minutes)\n", strings.Join(missing, ", "))
+	fmt.Printf("      starting %s (the first run also installs them, for several minutes)\n", strings.Join(missing, ", "))
 	d.started = missing
 	if err := d.services(ctx, append([]string{"up"}, missing...)...); err != nil {
 		return fmt.Errorf("scripts/services up %s failed (see above; logs in .services/<name>/log): %w", strings.Join(missing, " "), err)
