@@ -1,12 +1,14 @@
 package integration_test
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/go-redis/redis/v8"
 	_ "github.com/go-sql-driver/mysql"
 
 	"github.com/tracewrap/tracewrap/internal/jaegerquery"
@@ -18,6 +20,8 @@ import (
 func TestBrowseGoods(t *testing.T) {
 	s := shop(t)
 	url := s.URL + "/goods/3"
+	key := fmt.Sprintf("shop:%s:goods:3", runName)
+	forget(t, key) // a cache miss first, also when the test is repeated
 
 	first := call(t, "GET", url, "")
 	if first.status != 200 || first.body["cache"] != "miss" || first.body["name"] != "Coffee grinder" {
@@ -27,7 +31,6 @@ func TestBrowseGoods(t *testing.T) {
 		"get@goods", "sql.query@goods", "set@goods"))
 	noError(t, tr)
 	server := goodsServer(t, tr, "HTTP GET /goods/{id}", "/shop.Goods/Get")
-	key := fmt.Sprintf("shop:%s:goods:3", runName)
 	get := child(t, tr, server, "get", "goods")
 	expect(t, tr, get, "get", "goods", "client")
 	statement(t, get, "redis", "get "+key)
@@ -64,6 +67,16 @@ func TestBrowseGoods(t *testing.T) {
 	tagIs(t, server, "grpc.status_code", "NotFound")
 	if server.IsError() || root(t, tr, "HTTP GET /goods/{id}", 404).IsError() {
 		t.Errorf("a missing item is not a server error\n%s", render(tr))
+	}
+}
+
+// forget removes a cached item from the shared Redis.
+func forget(t *testing.T, key string) {
+	t.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: testenv.RedisAddr(t), Username: testenv.RedisACLUser, Password: testenv.RedisACLPassword})
+	defer rdb.Close()
+	if err := rdb.Del(context.Background(), key).Err(); err != nil {
+		t.Fatal(err)
 	}
 }
 
