@@ -6,9 +6,10 @@ import (
 	"testing"
 
 	"github.com/opentracing/opentracing-go"
-	"github.com/uber/jaeger-client-go"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
+
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
 // FuzzServerExtract drives arbitrary incoming metadata through the server's
