@@ -13,6 +13,8 @@ import (
 	"github.com/opentracing/opentracing-go/ext"
 	"github.com/opentracing/opentracing-go/mocktracer"
 	"github.com/uber/jaeger-client-go"
+
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
 // listener decides by message key and records a child span of the ctx it
@@ -50,14 +52,7 @@ func startTxProducer(t testing.TB, trc *Tracing, l TransactionListener, group st
 		// producer that created the process's shared client.
 		producer.WithInstanceName(uniq(t, "txi")),
 		producer.WithRetry(2))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Shutdown() })
-	return p
+	return tracetest.Started(t, p, err)
 }
 
 func byID(spans []*mocktracer.MockSpan) map[int]*mocktracer.MockSpan {
@@ -184,8 +179,8 @@ func TestTransactionUnknownThenCheck(t *testing.T) {
 // joins the original trace. Each producer has its own tracer, like two
 // processes.
 func TestTransactionCheckOnFreshProducerAfterRestart(t *testing.T) {
-	tr1, rep1 := newJaeger(t, "before-restart")
-	tr2, rep2 := newJaeger(t, "after-restart")
+	tr1, rep1 := tracetest.Jaeger(t, "before-restart", true)
+	tr2, rep2 := tracetest.Jaeger(t, "after-restart", true)
 	topic := uniq(t, "t")
 	group := uniq(t, "txg")
 

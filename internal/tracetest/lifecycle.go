@@ -12,7 +12,8 @@ type Lifecycle interface {
 // Started takes the result of a client constructor, starts the client and
 // shuts it down when tb ends; a constructor or Start error fails tb:
 //
-//	p := tracetest.Started(t, rocketmq.NewProducer(opts...))
+//	p, err := rocketmq.NewProducer(opts...)
+//	p = tracetest.Started(t, p, err)
 func Started[C Lifecycle](tb testing.TB, c C, err error) C {
 	tb.Helper()
 	if err != nil {
