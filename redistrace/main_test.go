@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -45,7 +44,7 @@ func withParent(tr opentracing.Tracer) (context.Context, opentracing.Span) {
 	return opentracing.ContextWithSpan(context.Background(), p), p
 }
 
-// spansNamed returns the finished spans other than "parent".
+// redisSpans returns the finished spans other than "parent".
 func redisSpans(tr *mocktracer.MockTracer) []*mocktracer.MockSpan {
 	var out []*mocktracer.MockSpan
 	for _, s := range tr.FinishedSpans() {
@@ -54,39 +53,6 @@ func redisSpans(tr *mocktracer.MockTracer) []*mocktracer.MockSpan {
 		}
 	}
 	return out
-}
-
-// errorLog returns the fields of the span's error log, or nil.
-func errorLog(s *mocktracer.MockSpan) map[string]string {
-	for _, l := range s.Logs() {
-		f := map[string]string{}
-		for _, kv := range l.Fields {
-			f[kv.Key] = kv.ValueString
-		}
-		if f["event"] == "error" {
-			return f
-		}
-	}
-	return nil
-}
-
-// assertNoSecret fails when any name, tag or log of any span mentions one of
-// the secrets.
-func assertNoSecret(t *testing.T, spans []*mocktracer.MockSpan, secrets ...string) {
-	t.Helper()
-	for _, s := range spans {
-		text := s.OperationName + fmt.Sprint(s.Tags())
-		for _, l := range s.Logs() {
-			for _, kv := range l.Fields {
-				text += " " + kv.Key + "=" + kv.ValueString
-			}
-		}
-		for _, secret := range secrets {
-			if strings.Contains(text, secret) {
-				t.Errorf("span %s leaks a secret: %s", s.OperationName, text)
-			}
-		}
-	}
 }
 
 // redisServer is a private redis-server this test starts and may stop, so

@@ -11,6 +11,8 @@ import (
 
 	"github.com/tracewrap/tracewrap/internal/testenv"
 	"github.com/tracewrap/tracewrap/redistrace"
+
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
 // The server goes away mid-test: calls fail with tagged spans and no panic,
@@ -39,7 +41,7 @@ func TestServerStoppedAndRestarted(t *testing.T) {
 	}
 	spans := redisSpans(tr)
 	for _, s := range spans[1:] {
-		if s.Tag("error") != true || errorLog(s) == nil {
+		if s.Tag("error") != true || tracetest.ErrorLog(s) == nil {
 			t.Errorf("%s with the server down not an error: %v", s.OperationName, s.Tags())
 		}
 	}
@@ -111,7 +113,7 @@ func TestCredentialCommandsOnRealServer(t *testing.T) {
 	if got := spans[5].Tag("db.statement"); got != "config set requirepass ?\nauth ?" {
 		t.Errorf("pipeline statement %q", got)
 	}
-	assertNoSecret(t, spans, requirepass, masterauth, userpass)
+	tracetest.AssertNoSecret(t, spans, requirepass, masterauth, userpass)
 }
 
 func TestRingAndPlainWrap(t *testing.T) {

@@ -9,7 +9,8 @@ import (
 	"github.com/go-redis/redis/v8"
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/mocktracer"
-	"github.com/uber/jaeger-client-go"
+
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
 var ctx = context.Background()
@@ -170,8 +171,7 @@ func (c *countingCmd) Args() []any { c.reads++; return c.Cmd.Args() }
 
 func TestUnsampledSpansAreNotFormatted(t *testing.T) {
 	reads := func(sampled bool) int {
-		tr, closer := jaeger.NewTracer("t", jaeger.NewConstSampler(sampled), jaeger.NewNullReporter())
-		defer closer.Close()
+		tr := tracetest.JaegerNull(t, sampled)
 		h := NewHook(WithTracer(tr))
 		cmd := &countingCmd{Cmd: redis.NewCmd(ctx, "set", "k", "v")}
 		c, _ := h.BeforeProcess(ctx, cmd)
