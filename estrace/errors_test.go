@@ -13,7 +13,6 @@ import (
 	"github.com/opentracing/opentracing-go/mocktracer"
 
 	"github.com/tracewrap/tracewrap/internal/testenv"
-
 	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 

@@ -14,7 +14,6 @@ import (
 	"github.com/uber/jaeger-client-go"
 
 	"github.com/tracewrap/tracewrap/internal/testenv"
-
 	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 

@@ -14,7 +14,6 @@ import (
 	"github.com/elastic/go-elasticsearch/v8"
 
 	"github.com/tracewrap/tracewrap/internal/testenv"
-
 	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 

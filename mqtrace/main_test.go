@@ -19,7 +19,6 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/tracewrap/tracewrap/internal/testenv"
-
 	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
