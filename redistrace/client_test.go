@@ -14,9 +14,8 @@ import (
 	"github.com/uber/jaeger-client-go"
 
 	"github.com/tracewrap/tracewrap/internal/testenv"
-	"github.com/tracewrap/tracewrap/redistrace"
-
 	"github.com/tracewrap/tracewrap/internal/tracetest"
+	"github.com/tracewrap/tracewrap/redistrace"
 )
 
 // newClient returns a traced client of the shared Redis and its tracer.

@@ -11,9 +11,8 @@ import (
 	"github.com/opentracing/opentracing-go/mocktracer"
 
 	"github.com/tracewrap/tracewrap/internal/testenv"
-	"github.com/tracewrap/tracewrap/redistrace"
-
 	"github.com/tracewrap/tracewrap/internal/tracetest"
+	"github.com/tracewrap/tracewrap/redistrace"
 )
 
 func newClusterClient(t *testing.T, opt *redis.ClusterOptions, opts ...redistrace.Option) (*redis.ClusterClient, *mocktracer.MockTracer) {

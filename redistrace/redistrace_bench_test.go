@@ -6,12 +6,10 @@ import (
 	"time"
 
 	"github.com/go-redis/redis/v8"
-	"github.com/opentracing/opentracing-go"
 
 	"github.com/tracewrap/tracewrap/internal/testenv"
-	"github.com/tracewrap/tracewrap/redistrace"
-
 	"github.com/tracewrap/tracewrap/internal/tracetest"
+	"github.com/tracewrap/tracewrap/redistrace"
 )
 
 // benchTracers are the tracers every benchmark compares, after the bare
@@ -20,65 +18,60 @@ func benchTracers() []tracetest.BenchTracer {
 	return append([]tracetest.BenchTracer{tracetest.Bare}, tracetest.BenchTracers()...)
 }
 
-// benchClient is a client of addr traced by tr, or the bare client when tr
-// is nil; it is closed when b ends.
-func benchClient(b *testing.B, addr string, tr opentracing.Tracer) *redis.Client {
-	var c *redis.Client
-	if tr == nil {
-		c = redis.NewClient(&redis.Options{Addr: addr})
-	} else {
-		c = redistrace.NewClient(&redis.Options{Addr: addr}, redistrace.WithTracer(tr))
+// benchRedis runs do once per iteration against the real Redis, with the
+// bare client and with one traced client per tracer. k is a key of its own,
+// first set to "value" when set is true.
+func benchRedis(b *testing.B, set bool, do func(ctx context.Context, c *redis.Client, k string) error) {
+	addr := testenv.RedisAddr(b)
+	for _, bt := range benchTracers() {
+		b.Run(bt.Name, func(b *testing.B) {
+			tr := bt.Tracer(b)
+			var c *redis.Client
+			if tr == nil {
+				c = redis.NewClient(&redis.Options{Addr: addr})
+			} else {
+				c = redistrace.NewClient(&redis.Options{Addr: addr}, redistrace.WithTracer(tr))
+			}
+			defer c.Close()
+			ctx := tracetest.ParentContext(tr)
+			k := uniqueKey(b, "k")
+			if set {
+				c.Set(context.Background(), k, "value", time.Minute)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				bt.Trim(i)
+				if err := do(ctx, c, k); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
-	b.Cleanup(func() { c.Close() })
-	return c
 }
 
 // BenchmarkGet is one GET round trip to the real Redis.
 func BenchmarkGet(b *testing.B) {
-	addr := testenv.RedisAddr(b)
-	for _, bt := range benchTracers() {
-		b.Run(bt.Name, func(b *testing.B) {
-			tr := bt.Tracer(b)
-			c := benchClient(b, addr, tr)
-			ctx := tracetest.ParentContext(tr)
-			k := uniqueKey(b, "k")
-			c.Set(context.Background(), k, "value", time.Minute)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				bt.Trim(i)
-				if err := c.Get(ctx, k).Err(); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
+	benchRedis(b, true, func(ctx context.Context, c *redis.Client, k string) error {
+		return c.Get(ctx, k).Err()
+	})
 }
 
-// BenchmarkPipeline is a pipeline of ten commands to the real Redis.
+// BenchmarkPipeline is a pipeline of ten GETs of a missing key to the real
+// Redis.
 func BenchmarkPipeline(b *testing.B) {
-	addr := testenv.RedisAddr(b)
-	for _, bt := range benchTracers() {
-		b.Run(bt.Name, func(b *testing.B) {
-			tr := bt.Tracer(b)
-			c := benchClient(b, addr, tr)
-			ctx := tracetest.ParentContext(tr)
-			k := uniqueKey(b, "k")
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				bt.Trim(i)
-				if _, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
-					for j := 0; j < 10; j++ {
-						p.Get(ctx, k)
-					}
-					return nil
-				}); err != nil && err != redis.Nil {
-					b.Fatal(err)
-				}
+	benchRedis(b, false, func(ctx context.Context, c *redis.Client, k string) error {
+		_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for j := 0; j < 10; j++ {
+				p.Get(ctx, k)
 			}
+			return nil
 		})
-	}
+		if err == redis.Nil {
+			return nil
+		}
+		return err
+	})
 }
 
 // BenchmarkHook is the hook alone, without the network: what tracing adds to

@@ -10,9 +10,8 @@ import (
 	"github.com/opentracing/opentracing-go/mocktracer"
 
 	"github.com/tracewrap/tracewrap/internal/testenv"
-	"github.com/tracewrap/tracewrap/redistrace"
-
 	"github.com/tracewrap/tracewrap/internal/tracetest"
+	"github.com/tracewrap/tracewrap/redistrace"
 )
 
 // The server goes away mid-test: calls fail with tagged spans and no panic,
