@@ -111,10 +111,15 @@ func (c *callCtx) Value(key any) any {
 	return c.Context.Value(key)
 }
 
-// running returns the call h started in ctx, if any.
+// running returns the call h started in ctx, if any. ctx is nil when a hook
+// after ours failed its Before side with `return nil, err`: go-redis still
+// runs our After side with it. That call's span is lost, not a panic.
 func running(ctx context.Context, h *hook) *callCtx {
 	if c, ok := ctx.(*callCtx); ok && c.hook == h { // the usual case: no hook after ours
 		return c
+	}
+	if ctx == nil {
+		return nil
 	}
 	c, _ := ctx.Value(h).(*callCtx)
 	return c
