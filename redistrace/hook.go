@@ -222,6 +222,13 @@ func (h *hook) finish(c *callCtx, err error) {
 			c.tagNodes()
 		}
 	}
+	if err != nil {
+		failed := c.call.Cmd
+		if failed == nil {
+			failed, _ = firstError(c.call.Cmds)
+		}
+		err = redactError(failed, err)
+	}
 	cfg.core.Finish(span, &c.call, err, time.Time{})
 }
 

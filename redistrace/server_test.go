@@ -174,3 +174,50 @@ func TestFailoverClientWithoutSentinel(t *testing.T) {
 		t.Fatalf("failover span: %v", s.Tags())
 	}
 }
+
+// Redis echoes a failed command's first arguments in some errors: an unknown
+// (disabled or renamed) CONFIG or SENTINEL, a malformed ACL SETUSER rule.
+// The error log of the span must not carry the credential the statement
+// hides.
+func TestCredentialsEchoedInServerErrorsAreRedacted(t *testing.T) {
+	// Hardened servers and managed services disable CONFIG.
+	srv := newRedisServer(t, "--rename-command", "CONFIG", "")
+	tr := mocktracer.New()
+	c := redistrace.NewClient(&redis.Options{Addr: srv.addr()}, redistrace.WithTracer(tr))
+	defer c.Close()
+	ctx, _ := withParent(tr)
+	const secret = "Echoed-pw-3b7d"
+	shouldFail := func(err error) {
+		t.Helper()
+		if err == nil {
+			t.Fatal("command succeeded")
+		}
+		if !strings.Contains(err.Error(), secret) {
+			t.Fatalf("the server no longer echoes the argument (%v): the test proves nothing", err)
+		}
+	}
+	shouldFail(c.ConfigSet(ctx, "requirepass", secret).Err())
+	shouldFail(c.Do(ctx, "sentinel", "set", "mymaster", "auth-pass", secret).Err())
+	shouldFail(c.Do(ctx, "ACL", "SETUSER", "app", "on", "#"+secret).Err())
+	shouldFail(c.Do(ctx, "acl", "setuser", "app", "on", "(>"+secret).Err())
+	_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.Ping(ctx)
+		p.ConfigSet(ctx, "masterauth", secret)
+		return nil
+	})
+	shouldFail(err)
+
+	spans := redisSpans(tr)
+	if len(spans) != 5 {
+		t.Fatalf("%d spans", len(spans))
+	}
+	for _, s := range spans {
+		if s.Tag("error") != true || errorLog(s) == nil {
+			t.Errorf("%s: the failure is not recorded: %v", s.OperationName, s.Tags())
+		}
+	}
+	if l := errorLog(spans[0]); !strings.Contains(l["message"], "unknown command") || l["error.kind"] != "proto.RedisError" {
+		t.Errorf("redacted error log lost what happened: %v", l)
+	}
+	assertNoSecret(t, spans, secret)
+}
