@@ -243,3 +243,42 @@ func TestTransactionCheckOnFreshProducerAfterRestart(t *testing.T) {
 		}
 	}
 }
+
+// panickyListener panics in ExecuteLocalTransaction, as a bug in the user's
+// local transaction would.
+type panickyListener struct{}
+
+func (panickyListener) ExecuteLocalTransaction(context.Context, *primitive.Message) primitive.LocalTransactionState {
+	panic("local transaction bug")
+}
+
+func (panickyListener) CheckLocalTransaction(context.Context, *primitive.MessageExt) primitive.LocalTransactionState {
+	return primitive.RollbackMessageState
+}
+
+// A listener that panics unwinds through SendMessageInTransaction; a caller
+// that recovers (an HTTP server does) must still get the "transaction" span
+// finished, or its children are orphans in the trace.
+func TestTransactionSpanFinishedWhenListenerPanics(t *testing.T) {
+	trc, tr := mockTracing()
+	topic := uniq(t, "t")
+	p := startTxProducer(t, trc, panickyListener{}, uniq(t, "txg"))
+	ctx, root := parentCtx(tr)
+	func() {
+		defer func() {
+			if r := recover(); r == nil {
+				t.Fatal("the listener's panic did not reach the caller")
+			}
+		}()
+		_, _ = p.SendMessageInTransaction(ctx, primitive.NewMessage(topic, []byte("x")))
+	}()
+	root.Finish()
+	locals := finished(tr, "local-transaction "+topic)
+	txs := finished(tr, "transaction "+topic)
+	if len(locals) != 1 || len(txs) != 1 {
+		t.Fatalf("%d local-transaction, %d transaction spans finished, want 1 and 1", len(locals), len(txs))
+	}
+	if txs[0].Tag("error") != true || txs[0].ParentID != root.(*mocktracer.MockSpan).SpanContext.SpanID {
+		t.Fatalf("transaction span: %v", txs[0].Tags())
+	}
+}
