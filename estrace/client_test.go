@@ -8,6 +8,8 @@ import (
 	"github.com/elastic/go-elasticsearch/v8"
 	"github.com/elastic/go-elasticsearch/v8/esapi"
 	"github.com/opentracing/opentracing-go/mocktracer"
+
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
 // The tests in this file run against the real Elasticsearch node of the
@@ -103,6 +105,6 @@ func TestDocumentLifecycle(t *testing.T) {
 		return es.Get(idx, "doc-1", es.Get.WithContext(ctx))
 	})
 	if s.Tag("http.status_code") != uint16(404) || s.Tag("error") != nil || len(s.Logs()) != 0 {
-		t.Fatalf("404 GET must not be an error: %v %v", s.Tags(), logFields(s))
+		t.Fatalf("404 GET must not be an error: %v %v", s.Tags(), tracetest.LogFields(s))
 	}
 }

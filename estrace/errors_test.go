@@ -13,6 +13,7 @@ import (
 	"github.com/opentracing/opentracing-go/mocktracer"
 
 	"github.com/tracewrap/tracewrap/internal/testenv"
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
 func TestBadQueryLogsElasticsearchErrorAndKeepsBody(t *testing.T) {
@@ -35,7 +36,7 @@ func TestBadQueryLogsElasticsearchErrorAndKeepsBody(t *testing.T) {
 		t.Fatalf("body changed: %s", body)
 	}
 	s := only(t, tr, "search")
-	logs := logFields(s)
+	logs := tracetest.LogFields(s)
 	if s.Tag("error") != true || len(logs) != 1 {
 		t.Fatalf("400 must be one error: %v %v", s.Tags(), logs)
 	}
@@ -62,7 +63,7 @@ func TestConflictAndMissingIndex(t *testing.T) {
 	tr.Reset()
 	res = drain(t)(es.Search(es.Search.WithIndex(idx + "-missing")))
 	s = only(t, tr, "search")
-	logs := logFields(s)
+	logs := tracetest.LogFields(s)
 	if res.StatusCode != 404 || s.Tag("error") != true || logs[0]["error.kind"] != "index_not_found_exception" {
 		t.Fatalf("404 search: %v %v", s.Tags(), logs)
 	}
@@ -85,8 +86,8 @@ func TestConflictAndMissingIndex(t *testing.T) {
 		t.Fatal("policy ignored")
 	}
 	drain(t)(es2.Create(idx, "1", strings.NewReader(`{"a":1}`)))
-	if s := tr2.FinishedSpans()[1]; s.Tag("error") != true || logFields(s)[0]["error.kind"] != "version_conflict_engine_exception" {
-		t.Fatalf("policy made 409 an error: %v %v", s.Tags(), logFields(s))
+	if s := tr2.FinishedSpans()[1]; s.Tag("error") != true || tracetest.LogFields(s)[0]["error.kind"] != "version_conflict_engine_exception" {
+		t.Fatalf("policy made 409 an error: %v %v", s.Tags(), tracetest.LogFields(s))
 	}
 }
 

@@ -111,10 +111,15 @@ func (c *callCtx) Value(key any) any {
 	return c.Context.Value(key)
 }
 
-// running returns the call h started in ctx, if any.
+// running returns the call h started in ctx, if any. ctx is nil when a hook
+// after ours failed its Before side with `return nil, err`: go-redis still
+// runs our After side with it. That call's span is lost, not a panic.
 func running(ctx context.Context, h *hook) *callCtx {
 	if c, ok := ctx.(*callCtx); ok && c.hook == h { // the usual case: no hook after ours
 		return c
+	}
+	if ctx == nil {
+		return nil
 	}
 	c, _ := ctx.Value(h).(*callCtx)
 	return c
@@ -216,6 +221,13 @@ func (h *hook) finish(c *callCtx, err error) {
 		if h.role == frontRole {
 			c.tagNodes()
 		}
+	}
+	if err != nil {
+		failed := c.call.Cmd
+		if failed == nil {
+			failed, _ = firstError(c.call.Cmds)
+		}
+		err = redactError(failed, err)
 	}
 	cfg.core.Finish(span, &c.call, err, time.Time{})
 }

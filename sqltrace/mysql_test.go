@@ -20,6 +20,7 @@ import (
 	"github.com/uber/jaeger-client-go"
 
 	"github.com/tracewrap/tracewrap/internal/testenv"
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
 // mysqlDSN is the test database's DSN with extra parameters.
@@ -338,29 +339,14 @@ func TestMySQLPasswordNeverRecorded(t *testing.T) {
 	if len(spans) < 5 {
 		t.Fatalf("only %s", names(spans))
 	}
-	for _, s := range spans {
-		for k, v := range s.Tags() {
-			if strings.Contains(fmt.Sprint(v), testenv.MySQLPassword) {
-				t.Errorf("%s: tag %s holds the password", s.OperationName, k)
-			}
-		}
-		for _, l := range s.Logs() {
-			for _, f := range l.Fields {
-				if strings.Contains(f.ValueString, testenv.MySQLPassword) {
-					t.Errorf("%s: log %s holds the password", s.OperationName, f.Key)
-				}
-			}
-		}
-	}
+	tracetest.AssertNoSecret(t, spans, testenv.MySQLPassword)
 }
 
 // TestMySQLTraceCommentInProcesslist proves the point of WithTraceComment:
 // while a statement runs, the server's processlist shows it with the trace
 // id of its span, from a real jaeger tracer.
 func TestMySQLTraceCommentInProcesslist(t *testing.T) {
-	reporter := jaeger.NewInMemoryReporter()
-	tr, closer := jaeger.NewTracer("sqltrace-test", jaeger.NewConstSampler(true), reporter)
-	defer closer.Close()
+	tr, reporter := tracetest.Jaeger(t, "sqltrace-test", true)
 	db := openMySQL(t, mysqlDSN(t, "interpolateParams=true"), WithTracer(tr), WithTraceComment())
 	observer := openBare(t, mysqlDSN(t))
 	parent := tr.StartSpan("request")
