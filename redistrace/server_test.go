@@ -213,12 +213,12 @@ func TestCredentialsEchoedInServerErrorsAreRedacted(t *testing.T) {
 		t.Fatalf("%d spans", len(spans))
 	}
 	for _, s := range spans {
-		if s.Tag("error") != true || errorLog(s) == nil {
+		if s.Tag("error") != true || tracetest.ErrorLog(s) == nil {
 			t.Errorf("%s: the failure is not recorded: %v", s.OperationName, s.Tags())
 		}
 	}
-	if l := errorLog(spans[0]); !strings.Contains(l["message"], "unknown command") || l["error.kind"] != "proto.RedisError" {
+	if l := tracetest.ErrorLog(spans[0]); !strings.Contains(l["message"], "unknown command") || l["error.kind"] != "proto.RedisError" {
 		t.Errorf("redacted error log lost what happened: %v", l)
 	}
-	assertNoSecret(t, spans, secret)
+	tracetest.AssertNoSecret(t, spans, secret)
 }
