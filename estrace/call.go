@@ -71,12 +71,13 @@ func callFrom(ctx context.Context) *call {
 
 // active reports whether a call made with ctx may produce a span at all; when
 // not (NoopTracer, or WithChildSpansOnly without a parent) nothing is
-// allocated.
+// allocated. ctx may be nil: the esapi functions pass a nil one when the
+// caller gave none.
 func (cfg *config) active(ctx context.Context) bool {
 	if _, noop := cfg.core.Tracer().(opentracing.NoopTracer); noop {
 		return false
 	}
-	return !cfg.core.ChildSpansOnly() || opentracing.SpanFromContext(ctx) != nil
+	return !cfg.core.ChildSpansOnly() || ctx != nil && opentracing.SpanFromContext(ctx) != nil
 }
 
 func newCall(ctx context.Context, cfg *config, endpoint string) *call {
