@@ -31,6 +31,9 @@ type call struct {
 	sampled bool
 	depth   int  // nested Start calls on the same call's context
 	done    bool // finished
+	// bodyHeld: the body is recorded in RecordRequestBody, after a chained
+	// instrumentation read it.
+	bodyHeld bool
 
 	parts []pathPart // path parts other than index and id
 
@@ -132,7 +135,7 @@ func (c *call) begin(req *http.Request) {
 	if req == nil {
 		return
 	}
-	if c.sampled {
+	if c.sampled && !c.bodyHeld {
 		c.recordBody(req)
 	}
 	if req.Header == nil {
