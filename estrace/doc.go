@@ -52,7 +52,8 @@
 // GET/HEAD and a 409 (WithErrorPolicy overrides). The error log's error.kind
 // and message are Elasticsearch's root-cause type and reason, read from the
 // first 2 KiB of the response body, which the caller still reads whole and
-// unchanged. Policies see *StatusError for 4xx/5xx answers.
+// unchanged; the document value a mapping error quotes is replaced by
+// REDACTED. Policies see *StatusError for 4xx/5xx answers.
 //
 // # Propagation
 //
