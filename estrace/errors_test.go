@@ -163,3 +163,22 @@ func TestTransportDecodesCompressedBody(t *testing.T) {
 		t.Fatalf("%d %v", res.StatusCode, s.Tags())
 	}
 }
+
+// Document bodies never reach a span, and neither may the piece of one that
+// Elasticsearch quotes in a mapping error ("Preview of field's value: '...'").
+// The rest of the reason (field, type, document id) stays for diagnosis.
+func TestMappingErrorDoesNotLeakDocumentValue(t *testing.T) {
+	es, tr := liveClient(t, elasticsearch.Config{})
+	idx := testIndex(t, es)
+	drain(t)(es.Indices.Create(idx, es.Indices.Create.WithBody(strings.NewReader(`{"mappings":{"properties":{"age":{"type":"long"}}}}`))))
+	tr.Reset()
+	res := drain(t)(es.Index(idx, strings.NewReader(`{"age":"ssn-123-45-6789"}`), es.Index.WithDocumentID("1")))
+	s := only(t, tr, "index")
+	logs := logFields(s)
+	if res.StatusCode != 400 || len(logs) != 1 || logs[0]["error.kind"] != "mapper_parsing_exception" {
+		t.Fatalf("status %d logs %v", res.StatusCode, logs)
+	}
+	if msg := logs[0]["message"]; strings.Contains(fmt.Sprint(s.Tags(), logs), "6789") || !strings.Contains(msg, "failed to parse field [age]") {
+		t.Fatalf("error log %q", msg)
+	}
+}

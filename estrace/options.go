@@ -119,5 +119,6 @@ func WithStatementRedactor(f func(r *Request, body string) string) Option {
 
 // WithOpaqueID controls whether requests carry the trace id in X-Opaque-Id
 // (default on) so Elasticsearch's slow logs, deprecation logs and tasks API
-// can be tied to the trace. A caller's own X-Opaque-Id is never replaced.
+// can be tied to the trace. A caller's own X-Opaque-Id, set on the request or
+// for every request in elasticsearch.Config.Header, is never replaced.
 func WithOpaqueID(on bool) Option { return func(c *config) { c.opaqueID = on } }

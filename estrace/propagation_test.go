@@ -164,3 +164,41 @@ func TestRawPerform(t *testing.T) {
 		t.Fatalf("%d %v", res.StatusCode, s.Tags())
 	}
 }
+
+// An X-Opaque-Id the application configured for every request
+// (elasticsearch.Config.Header, the documented way to name an application in
+// Elasticsearch's slow logs and tasks) is the caller's own too: the client
+// adds it only when the request has none, so the trace id must not get there
+// first. API calls and raw Perform alike.
+func TestConfigHeaderOpaqueIDKept(t *testing.T) {
+	url := testenv.ElasticsearchURL(t)
+	for _, key := range []string{"X-Opaque-Id", "x-opaque-id"} {
+		tr := mocktracer.New()
+		es, err := NewClient(elasticsearch.Config{Addresses: []string{url}, Header: http.Header{key: {"billing"}}}, WithTracer(tr))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, _ := parentCtx(t, tr)
+		res, err := es.Info(es.Info.WithContext(ctx))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if got := res.Header.Get("X-Opaque-Id"); got != "billing" {
+			t.Errorf("%s: API call: configured X-Opaque-Id replaced by %q", key, got)
+		}
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "/", nil)
+		raw, err := es.Perform(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw.Body.Close()
+		if got := raw.Header.Get("X-Opaque-Id"); got != "billing" {
+			t.Errorf("%s: raw Perform: configured X-Opaque-Id replaced by %q", key, got)
+		}
+		if n := len(tr.FinishedSpans()); n != 2 {
+			t.Errorf("%d spans", n)
+		}
+		closeClient(&es.BaseClient, nil)
+	}
+}
