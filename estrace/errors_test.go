@@ -174,7 +174,7 @@ func TestMappingErrorDoesNotLeakDocumentValue(t *testing.T) {
 	tr.Reset()
 	res := drain(t)(es.Index(idx, strings.NewReader(`{"age":"ssn-123-45-6789"}`), es.Index.WithDocumentID("1")))
 	s := only(t, tr, "index")
-	logs := logFields(s)
+	logs := tracetest.LogFields(s)
 	if res.StatusCode != 400 || len(logs) != 1 || logs[0]["error.kind"] != "mapper_parsing_exception" {
 		t.Fatalf("status %d logs %v", res.StatusCode, logs)
 	}
