@@ -189,3 +189,16 @@ func TestIsSampled(t *testing.T) {
 		t.Fatal("tracers that do not say are sampled")
 	}
 }
+
+func TestStartFromNilContext(t *testing.T) {
+	tr := mocktracer.New()
+	//lint:ignore SA1012 a nil ctx is what some client libraries hand over
+	span, ctx := newCfg(tr).StartFromContext(nil, call{}, "op", time.Time{}) //nolint:staticcheck
+	if span == nil || opentracing.SpanFromContext(ctx) != span {
+		t.Fatal("nil ctx: want a root span in a usable ctx")
+	}
+	span, _ = newCfg(tr, WithChildSpansOnly[call]()).StartFromContext(nil, call{}, "op", time.Time{}) //nolint:staticcheck
+	if span != nil {
+		t.Fatal("nil ctx has no parent")
+	}
+}
