@@ -41,3 +41,4 @@ fuzz:
 	$(GO) test -run XXX -fuzz FuzzServerExtract -fuzztime 30s ./grpctrace
 	$(GO) test -run XXX -fuzz FuzzInjectBaggage -fuzztime 30s ./grpctrace
 	$(GO) test -run XXX -fuzz FuzzParseDSN -fuzztime 30s ./sqltrace
+	$(GO) test -run XXX -fuzz FuzzMaskQuoted -fuzztime 30s ./sqltrace

@@ -397,18 +397,5 @@ func redactError(cmd redis.Cmder, err error) error {
 			red = strings.ReplaceAll(red, s, redacted)
 		}
 	}
-	if red == msg {
-		return err
-	}
-	return &redactedError{err: err, msg: red}
+	return core.WithRedactedMessage(err, red)
 }
-
-// redactedError is an error whose message had credentials removed.
-type redactedError struct {
-	err error
-	msg string
-}
-
-func (e *redactedError) Error() string     { return e.msg }
-func (e *redactedError) Unwrap() error     { return e.err }
-func (e *redactedError) ErrorKind() string { return core.ErrorKind(e.err) }

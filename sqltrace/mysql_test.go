@@ -234,6 +234,50 @@ func TestMySQLBadSQL(t *testing.T) {
 	}
 }
 
+// MariaDB quotes the offending value in its error message ("Duplicate entry
+// '...' for key"); argument values reach spans only with WithPayloadCapture,
+// so the message is masked otherwise, while the caller gets the driver's own
+// error unchanged.
+func TestMySQLErrorMessageDoesNotLeakValues(t *testing.T) {
+	const secret = "alice-secret@example.com"
+	for _, capture := range []bool{false, true} {
+		tr := mocktracer.New()
+		opts := []Option{WithTracer(tr)}
+		if capture {
+			opts = append(opts, WithPayloadCapture())
+		}
+		db := openMySQL(t, mysqlDSN(t, "interpolateParams=true"), opts...)
+		table := fmt.Sprintf("leak_%d_%t", time.Now().UnixNano(), capture)
+		if _, err := db.Exec("CREATE TABLE " + table + " (email VARCHAR(64) PRIMARY KEY)"); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Exec("DROP TABLE " + table) })
+		if _, err := db.Exec("INSERT INTO "+table+" VALUES (?)", secret); err != nil {
+			t.Fatal(err)
+		}
+		tr.Reset()
+		_, err := db.Exec("INSERT INTO "+table+" VALUES (?)", secret)
+		var me *mysql.MySQLError
+		if !errors.As(err, &me) || me.Number != 1062 || !strings.Contains(err.Error(), secret) {
+			t.Fatalf("the caller must get the driver's own error: %v", err)
+		}
+		spans := tr.FinishedSpans()
+		if len(spans) != 1 || tracetest.ErrorLog(spans[0]) == nil {
+			t.Fatalf("want one error span, got %v", spans)
+		}
+		if capture {
+			if !strings.Contains(tracetest.ErrorLog(spans[0])["message"], secret) {
+				t.Fatal("WithPayloadCapture should keep the message whole")
+			}
+			continue
+		}
+		if msg := tracetest.ErrorLog(spans[0])["message"]; !strings.Contains(msg, "Duplicate entry '?'") {
+			t.Fatalf("masked message lost what happened: %q", msg)
+		}
+		tracetest.AssertNoSecret(t, spans, secret)
+	}
+}
+
 // TestMySQLKilledConnection kills the pooled connection from another
 // session; database/sql must notice the bad connection and retry on a new
 // one, through the wrapper exactly as without it.

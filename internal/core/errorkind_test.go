@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"fmt"
+	"io"
 	"testing"
 
 	"github.com/opentracing/opentracing-go/mocktracer"
@@ -47,5 +48,16 @@ func TestIsSensitiveKey(t *testing.T) {
 		if IsSensitiveKey(k) {
 			t.Errorf("%s sensitive", k)
 		}
+	}
+}
+
+func TestWithRedactedMessage(t *testing.T) {
+	base := fmt.Errorf("wrapped: %w", io.ErrUnexpectedEOF)
+	if WithRedactedMessage(base, base.Error()) != base || WithRedactedMessage(nil, "x") != nil {
+		t.Fatal("unchanged message must return the error itself")
+	}
+	red := WithRedactedMessage(base, "wrapped: ?")
+	if red.Error() != "wrapped: ?" || !errors.Is(red, io.ErrUnexpectedEOF) || ErrorKind(red) != ErrorKind(base) {
+		t.Fatalf("redacted error lost its identity: %v %q", red, ErrorKind(red))
 	}
 }

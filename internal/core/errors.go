@@ -30,3 +30,23 @@ func RecordErrorKind(span opentracing.Span, kind, message string) {
 		log.String("message", message),
 	)
 }
+
+// WithRedactedMessage returns err with msg as the message span logs show,
+// for errors whose text echoes secrets or user data (a server repeating a
+// password, a database quoting the duplicate value). errors.Is/As and
+// ErrorKind still see err. It returns err itself when msg is its message.
+func WithRedactedMessage(err error, msg string) error {
+	if err == nil || msg == err.Error() {
+		return err
+	}
+	return &redactedError{err: err, msg: msg}
+}
+
+type redactedError struct {
+	err error
+	msg string
+}
+
+func (e *redactedError) Error() string     { return e.msg }
+func (e *redactedError) Unwrap() error     { return e.err }
+func (e *redactedError) ErrorKind() string { return ErrorKind(e.err) }
