@@ -123,7 +123,8 @@ func WithMaxStatementSize(n int) Option { return coreOption(core.WithMaxStatemen
 
 // WithPayloadCapture logs request and response messages on sampled spans
 // (text format, capped by WithMaxStatementSize; at most 16 messages per
-// stream). Off by default: messages may carry personal data.
+// stream, each within 2 KiB, so the span stays small enough for the Jaeger
+// agent). Off by default: messages may carry personal data.
 func WithPayloadCapture() Option { return func(c *config) { c.payloads = true } }
 
 // WithMetadataTags tags request metadata as grpc.metadata.<key>: the listed
