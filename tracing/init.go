@@ -105,7 +105,8 @@ func install(service string, tr opentracing.Tracer, closer io.Closer, s settings
 	if global.tracer != nil {
 		s.logger.Infof("tracing: Init(%q) replaces the global tracer installed by Init(%q); "+
 			"spans started from now on go to the new one, and the old one still needs its own Close to flush", service, global.service)
-	} else if opentracing.IsGlobalTracerRegistered() {
+	} else if _, noop := opentracing.GlobalTracer().(opentracing.NoopTracer); !noop {
+		// A no-op (the default, or what a Close put back) is nothing to replace.
 		s.logger.Infof("tracing: Init(%q) replaces a global tracer that was installed without tracing.Init", service)
 	}
 	global.service, global.tracer = service, tr

@@ -263,3 +263,24 @@ func (s *safeBuffer) Write(p []byte) (int, error) {
 	return s.b.Write(p)
 }
 func (s *safeBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// Init after a Close replaces nothing: Close put the no-op tracer back, and
+// the second Init must not claim it replaced a foreign tracer.
+func TestInitAfterCloseReplacesNothing(t *testing.T) {
+	clearJaegerEnv(t)
+	defer opentracing.SetGlobalTracer(opentracing.NoopTracer{})
+	log := &recordingLogger{}
+	_, c1, err := Init("first", WithReporter(jaeger.NewNullReporter()), WithLogger(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c1.Close()
+	_, c2, err := Init("second", WithReporter(jaeger.NewNullReporter()), WithLogger(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if strings.Contains(log.all(), "replaces") {
+		t.Fatalf("nothing was replaced, yet: %s", log.all())
+	}
+}
