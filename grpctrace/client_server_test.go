@@ -535,3 +535,42 @@ func TestStreamPayloadCaptureFitsAgentPacket(t *testing.T) {
 		}
 	}
 }
+
+// With every metadata key tagged, the keys are the caller's choice too: a
+// client sending long keys must not blow up the server span (bigger than one
+// agent UDP packet, jaeger drops it whole, hiding that caller's calls).
+func TestMetadataTagsBoundHostileKeys(t *testing.T) {
+	rep := jaeger.NewInMemoryReporter()
+	tr, closer := jaeger.NewTracer("md", jaeger.NewConstSampler(true), rep)
+	defer closer.Close()
+	e := startEnv(t, nil, "", []Option{WithTracer(tr), WithMetadataTags()}, nil)
+	var kv []string
+	for i := 0; i < 20; i++ {
+		kv = append(kv, fmt.Sprintf("x-%d-%s", i, strings.Repeat("k", 8<<10)), "v")
+	}
+	kv = append(kv, "x-tenant", "acme")
+	if _, err := e.client.UnaryCall(metadata.AppendToOutgoingContext(context.Background(), kv...), &testpb.SimpleRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	span := (<-e.svc.spans).(*jaeger.Span)
+	deadline := time.Now().Add(5 * time.Second)
+	for rep.SpansSubmitted() < 1 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if span.Tags()["grpc.metadata.x-tenant"] != "acme" {
+		t.Fatalf("short key not tagged")
+	}
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	udp, err := jaeger.NewUDPTransport(pc.LocalAddr().String(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer udp.Close()
+	if _, err := udp.Append(span); err != nil {
+		t.Fatalf("server span refused by the agent transport: %v", err)
+	}
+}

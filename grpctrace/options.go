@@ -131,7 +131,8 @@ func WithPayloadCapture() Option { return func(c *config) { c.payloads = true } 
 // keys, or with no keys every key. Credentials (authorization, cookie,
 // x-api-key and keys that look like tokens, secrets, passwords or sessions),
 // binary (-bin) keys, gRPC's reserved keys and trace-context keys are never
-// tagged, even when listed.
+// tagged, even when listed. With every key, at most 32 keys of up to 128
+// bytes are tagged, each value capped at 256 bytes.
 func WithMetadataTags(keys ...string) Option {
 	return func(c *config) {
 		c.mdTags = true

@@ -18,6 +18,7 @@ const (
 	mdTagPrefix       = "grpc.metadata."
 	maxMetadataTags   = 32
 	maxMetadataValue  = 256
+	maxMetadataKey    = 128 // longer keys (the caller's choice, unbounded) are not tagged
 	maxStreamPayloads = 16
 	// maxStreamPayloadBytes bounds all payload logs of one stream together:
 	// jaeger-client-go drops a span bigger than one agent UDP packet (65000
@@ -101,6 +102,10 @@ func (s *settings) tagMetadata(span opentracing.Span, md metadata.MD) {
 	for k, vs := range md {
 		k = strings.ToLower(k)
 		if len(vs) == 0 || !taggableKey(k) {
+			continue
+		}
+		if len(k) > maxMetadataKey {
+			span.SetTag("grpc.metadata.truncated", true)
 			continue
 		}
 		if n++; n > maxMetadataTags {
