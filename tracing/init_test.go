@@ -284,3 +284,57 @@ func TestInitAfterCloseReplacesNothing(t *testing.T) {
 		t.Fatalf("nothing was replaced, yet: %s", log.all())
 	}
 }
+
+// A collector that accepts connections and never answers (a black-holed
+// address, a hung proxy) holds each batch for jaeger's 5 s HTTP timeout, and
+// the reporter's Close drains the whole queue that way: minutes with a larger
+// JAEGER_REPORTER_MAX_QUEUE_SIZE. Close must give up within its bound and say
+// so, rather than hang a service's shutdown.
+func TestCloseIsBoundedOnAHungCollector(t *testing.T) {
+	clearJaegerEnv(t)
+	t.Setenv("JAEGER_REPORTER_MAX_QUEUE_SIZE", "1000")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c) // held open, never answered
+			mu.Unlock()
+		}
+	}()
+	defer func() { // let the abandoned flush fail fast, for goleak
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	}()
+	tr, closer, err := Init("hung-collector", WithoutGlobal(), WithCollector("http://"+ln.Addr().String()+"/api/traces"),
+		WithLogger(&recordingLogger{}), WithCloseTimeout(300*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2000; i++ {
+		tr.StartSpan("x").Finish()
+	}
+	start := time.Now()
+	err = closer.Close()
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("Close took %v", d)
+	}
+	if err == nil || !strings.Contains(err.Error(), "300ms") {
+		t.Fatalf("Close did not say it gave up: %v", err)
+	}
+	if err2 := closer.Close(); err2 != err {
+		t.Fatalf("second Close: %v", err2)
+	}
+}
