@@ -482,3 +482,95 @@ func TestNoopAndChildOnlyPassThrough(t *testing.T) {
 		t.Fatal("stream start error")
 	}
 }
+
+// Payload capture on a stream with the default caps must leave a span the
+// Jaeger agent transport accepts: a span bigger than one UDP packet is
+// dropped whole by jaeger-client-go, with every other tag of the call.
+func TestStreamPayloadCaptureFitsAgentPacket(t *testing.T) {
+	rep := jaeger.NewInMemoryReporter()
+	tr, closer := jaeger.NewTracer("payloads", jaeger.NewConstSampler(true), rep)
+	defer closer.Close()
+	e := startEnv(t, nil, "", []Option{WithTracer(tr), WithPayloadCapture()}, []Option{WithTracer(tr), WithPayloadCapture()})
+	stream, err := e.client.FullDuplexCall(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 20; i++ { // echoed: 40 large messages each way
+		if err := stream.Send(&testpb.StreamingOutputCallRequest{Payload: &testpb.Payload{Body: make([]byte, 8<<10)}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := stream.Recv(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stream.CloseSend()
+	if _, err := stream.Recv(); err != io.EOF {
+		t.Fatal(err)
+	}
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	udp, err := jaeger.NewUDPTransport(pc.LocalAddr().String(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer udp.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for rep.SpansSubmitted() < 2 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	spans := rep.GetSpans()
+	if len(spans) != 2 {
+		t.Fatalf("%d spans", len(spans))
+	}
+	for _, s := range spans {
+		js := s.(*jaeger.Span)
+		if len(js.Logs()) < 2 {
+			t.Fatalf("%s: payloads not captured", js.Tags()["span.kind"])
+		}
+		if _, err := udp.Append(js); err != nil {
+			t.Fatalf("%s span (%d logs) refused by the agent transport: %v", js.Tags()["span.kind"], len(js.Logs()), err)
+		}
+	}
+}
+
+// With every metadata key tagged, the keys are the caller's choice too: a
+// client sending long keys must not blow up the server span (bigger than one
+// agent UDP packet, jaeger drops it whole, hiding that caller's calls).
+func TestMetadataTagsBoundHostileKeys(t *testing.T) {
+	rep := jaeger.NewInMemoryReporter()
+	tr, closer := jaeger.NewTracer("md", jaeger.NewConstSampler(true), rep)
+	defer closer.Close()
+	e := startEnv(t, nil, "", []Option{WithTracer(tr), WithMetadataTags()}, nil)
+	var kv []string
+	for i := 0; i < 20; i++ {
+		kv = append(kv, fmt.Sprintf("x-%d-%s", i, strings.Repeat("k", 8<<10)), "v")
+	}
+	kv = append(kv, "x-tenant", "acme")
+	if _, err := e.client.UnaryCall(metadata.AppendToOutgoingContext(context.Background(), kv...), &testpb.SimpleRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	span := (<-e.svc.spans).(*jaeger.Span)
+	deadline := time.Now().Add(5 * time.Second)
+	for rep.SpansSubmitted() < 1 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if span.Tags()["grpc.metadata.x-tenant"] != "acme" {
+		t.Fatalf("short key not tagged")
+	}
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	udp, err := jaeger.NewUDPTransport(pc.LocalAddr().String(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer udp.Close()
+	if _, err := udp.Append(span); err != nil {
+		t.Fatalf("server span refused by the agent transport: %v", err)
+	}
+}

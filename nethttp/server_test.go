@@ -405,3 +405,51 @@ func TestServerCorruptTraceHeaders(t *testing.T) {
 		}
 	}
 }
+
+// Handlers and frameworks still assert http.CloseNotifier without checking
+// (gin's Context.Stream calls CloseNotify on the writer it was given): the
+// wrapped writer must keep it, and the channel must fire when the client
+// goes away.
+func TestServerKeepsCloseNotifier(t *testing.T) {
+	tr := mocktracer.New()
+	gone := make(chan bool, 1)
+	started := make(chan struct{})
+	srv := serve(t, Middleware(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cn, ok := w.(http.CloseNotifier)
+		if !ok {
+			t.Error("http.CloseNotifier lost")
+			close(started)
+			gone <- true
+			return
+		}
+		ch := cn.CloseNotify()
+		close(started)
+		select {
+		case v := <-ch:
+			gone <- v
+		case <-time.After(5 * time.Second):
+			gone <- false
+		}
+	})))
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(conn, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	<-started
+	conn.Close()
+	if !<-gone {
+		t.Fatal("CloseNotify did not fire when the client went away")
+	}
+	tracetest.WaitOne(t, tr, serverKind)
+
+	// A writer that cannot notify (a recorder) still answers the assertion
+	// with a channel that never fires, rather than a panic.
+	Middleware(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-w.(http.CloseNotifier).CloseNotify():
+			t.Error("recorder notified")
+		default:
+		}
+	})).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+}

@@ -16,6 +16,12 @@ func RecordError(span opentracing.Span, err error) {
 	RecordErrorKind(span, ErrorKind(err), err.Error())
 }
 
+// MaxErrorMessage caps the message of an error log, in bytes. Messages often
+// come from the remote side (a gRPC status, a server's error text); a large
+// one would make the span exceed the agent's UDP packet, and jaeger drops such
+// a span whole.
+const MaxErrorMessage = 4096
+
 // RecordErrorKind is RecordError for failures that are not Go errors (an HTTP
 // 500, a gRPC status, a consumer's retry-later): kind names the class of
 // failure, message says what happened.
@@ -24,6 +30,7 @@ func RecordErrorKind(span opentracing.Span, kind, message string) {
 		return
 	}
 	ext.Error.Set(span, true)
+	message, _ = Truncate(message, MaxErrorMessage)
 	span.LogFields(
 		log.String("event", "error"),
 		log.String("error.kind", kind),
