@@ -3,7 +3,7 @@ GO ?= go
 # Packages whose tests drive the real RocketMQ broker; see testenv.RocketMQNameServer.
 ROCKETMQ_PKGS = ./internal/testenv/ ./mqtrace/
 
-.PHONY: test check fuzz bench services-up services-down services-status
+.PHONY: test demo check fuzz bench services-up services-down services-status
 
 ## test: bring the real service stack up, run the format and vet checks, then
 ## every test with the race detector; a test whose service is missing fails
@@ -11,6 +11,11 @@ test: services-up check
 	TRACEWRAP_REQUIRE_SERVICES=1 $(GO) test -race -count=1 -timeout 20m ./...
 	@echo "RocketMQ broker tests (skipped above: the client library races internally):"
 	TRACEWRAP_REQUIRE_SERVICES=1 $(GO) test -count=1 -timeout 10m $(ROCKETMQ_PKGS)
+
+## demo: bring the services up, run the example shop as four processes, send
+## a few requests and print each trace from Jaeger; stops what it started
+demo:
+	$(GO) run ./examples/demo
 
 ## services-up / services-down / services-status: the native service stack
 services-up:
@@ -43,3 +48,4 @@ fuzz:
 	$(GO) test -run XXX -fuzz FuzzServerExtract -fuzztime 30s ./grpctrace
 	$(GO) test -run XXX -fuzz FuzzInjectBaggage -fuzztime 30s ./grpctrace
 	$(GO) test -run XXX -fuzz FuzzParseDSN -fuzztime 30s ./sqltrace
+	$(GO) test -run XXX -fuzz FuzzMaskQuoted -fuzztime 30s ./sqltrace

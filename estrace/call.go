@@ -31,6 +31,9 @@ type call struct {
 	sampled bool
 	depth   int  // nested Start calls on the same call's context
 	done    bool // finished
+	// bodyHeld: the body is recorded in RecordRequestBody, after a chained
+	// instrumentation read it.
+	bodyHeld bool
 
 	parts []pathPart // path parts other than index and id
 
@@ -71,12 +74,13 @@ func callFrom(ctx context.Context) *call {
 
 // active reports whether a call made with ctx may produce a span at all; when
 // not (NoopTracer, or WithChildSpansOnly without a parent) nothing is
-// allocated.
+// allocated. ctx may be nil: the esapi functions pass a nil one when the
+// caller gave none.
 func (cfg *config) active(ctx context.Context) bool {
 	if _, noop := cfg.core.Tracer().(opentracing.NoopTracer); noop {
 		return false
 	}
-	return !cfg.core.ChildSpansOnly() || opentracing.SpanFromContext(ctx) != nil
+	return !cfg.core.ChildSpansOnly() || ctx != nil && opentracing.SpanFromContext(ctx) != nil
 }
 
 func newCall(ctx context.Context, cfg *config, endpoint string) *call {
@@ -132,7 +136,7 @@ func (c *call) begin(req *http.Request) {
 	if req == nil {
 		return
 	}
-	if c.sampled {
+	if c.sampled && !c.bodyHeld {
 		c.recordBody(req)
 	}
 	if req.Header == nil {
@@ -252,7 +256,7 @@ func (c *call) afterRequest(req *http.Request) {
 		}
 	}
 	if c.sampled && req != nil && req.URL != nil {
-		ext.HTTPUrl.Set(c.span, core.RedactURL(req.URL))
+		ext.HTTPUrl.Set(c.span, core.RedactURL(req.URL, false))
 		if req.URL.Host != "" {
 			core.ParsePeer(req.URL.Host).Apply(c.span)
 		}

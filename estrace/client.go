@@ -2,6 +2,7 @@ package estrace
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/elastic/elastic-transport-go/v8/elastictransport"
 	"github.com/elastic/go-elasticsearch/v8"
@@ -35,6 +36,12 @@ func NewTypedClient(cfg elasticsearch.Config, opts ...Option) (*elasticsearch.Ty
 }
 
 func install(cfg elasticsearch.Config, c *config) elasticsearch.Config {
+	if configuresOpaqueID(cfg.Header) {
+		// The client adds Config.Header to a request only where the request
+		// has no such header, after the hooks ran: a trace id set first would
+		// replace the application's own X-Opaque-Id.
+		c.opaqueID = false
+	}
 	in := &Instrumentation{cfg: c}
 	if _, ours := cfg.Instrumentation.(*Instrumentation); !ours {
 		in = in.chain(cfg.Instrumentation)
@@ -45,6 +52,17 @@ func install(cfg elasticsearch.Config, c *config) elasticsearch.Config {
 		cfg.Interceptors = append(cfg.Interceptors[:len(cfg.Interceptors):len(cfg.Interceptors)], interceptor())
 	}
 	return cfg
+}
+
+// configuresOpaqueID reports whether h sets a non-empty X-Opaque-Id, under
+// any spelling of the name (the client looks it up case-insensitively).
+func configuresOpaqueID(h http.Header) bool {
+	for k, v := range h {
+		if strings.EqualFold(k, "X-Opaque-Id") && len(v) > 0 && v[0] != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // performer traces raw Perform calls, which no Instrumentation hook sees; the

@@ -1,7 +1,6 @@
 package estrace
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -9,9 +8,8 @@ import (
 	"testing"
 
 	"github.com/elastic/go-elasticsearch/v8"
-	"github.com/opentracing/opentracing-go"
-	"github.com/opentracing/opentracing-go/mocktracer"
-	"github.com/uber/jaeger-client-go"
+
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
 // Overhead of the wrapper against the bare client, on an in-process server so
@@ -28,51 +26,31 @@ func BenchmarkSearch(b *testing.B) {
 	cfg := func() elasticsearch.Config {
 		return elasticsearch.Config{Addresses: []string{srv.URL}, Transport: srv.Client().Transport}
 	}
-	sampled, c1 := jaeger.NewTracer("bench", jaeger.NewConstSampler(true), jaeger.NewNullReporter())
-	defer c1.Close()
-	unsampled, c2 := jaeger.NewTracer("bench", jaeger.NewConstSampler(false), jaeger.NewNullReporter())
-	defer c2.Close()
-	mock := mocktracer.New()
-
-	bare, _ := elasticsearch.NewClient(cfg())
-	clients := []struct {
-		name string
-		es   *elasticsearch.Client
-		tr   opentracing.Tracer
-	}{{"bare", bare, nil}}
-	for _, tc := range []struct {
-		name string
-		tr   opentracing.Tracer
-	}{{"noop", opentracing.NoopTracer{}}, {"mock", mock}, {"jaeger-sampled", sampled}, {"jaeger-unsampled", unsampled}} {
-		es, err := NewClient(cfg(), WithTracer(tc.tr))
+	const query = `{"query":{"match":{"title":"tracing"}}}`
+	for _, bt := range append([]tracetest.BenchTracer{tracetest.Bare}, tracetest.BenchTracers()...) {
+		tr := bt.Tracer(b)
+		var es *elasticsearch.Client
+		var err error
+		if tr == nil {
+			es, err = elasticsearch.NewClient(cfg())
+		} else {
+			es, err = NewClient(cfg(), WithTracer(tr))
+		}
 		if err != nil {
 			b.Fatal(err)
 		}
-		clients = append(clients, struct {
-			name string
-			es   *elasticsearch.Client
-			tr   opentracing.Tracer
-		}{tc.name, es, tc.tr})
-	}
-	const query = `{"query":{"match":{"title":"tracing"}}}`
-	for _, c := range clients {
-		b.Run(c.name, func(b *testing.B) {
-			ctx := context.Background()
-			if c.tr != nil {
-				ctx = opentracing.ContextWithSpan(ctx, c.tr.StartSpan("parent"))
-			}
+		ctx := tracetest.ParentContext(tr)
+		b.Run(bt.Name, func(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
-				res, err := c.es.Search(c.es.Search.WithContext(ctx), c.es.Search.WithIndex("orders"),
-					c.es.Search.WithBody(strings.NewReader(query)))
+				res, err := es.Search(es.Search.WithContext(ctx), es.Search.WithIndex("orders"),
+					es.Search.WithBody(strings.NewReader(query)))
 				if err != nil {
 					b.Fatal(err)
 				}
 				_, _ = io.Copy(io.Discard, res.Body)
 				res.Body.Close()
-				if i%1000 == 0 {
-					mock.Reset()
-				}
+				bt.Trim(i)
 			}
 		})
 	}

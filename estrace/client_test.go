@@ -8,6 +8,8 @@ import (
 	"github.com/elastic/go-elasticsearch/v8"
 	"github.com/elastic/go-elasticsearch/v8/esapi"
 	"github.com/opentracing/opentracing-go/mocktracer"
+
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
 // The tests in this file run against the real Elasticsearch node of the
@@ -103,6 +105,27 @@ func TestDocumentLifecycle(t *testing.T) {
 		return es.Get(idx, "doc-1", es.Get.WithContext(ctx))
 	})
 	if s.Tag("http.status_code") != uint16(404) || s.Tag("error") != nil || len(s.Logs()) != 0 {
-		t.Fatalf("404 GET must not be an error: %v %v", s.Tags(), logFields(s))
+		t.Fatalf("404 GET must not be an error: %v %v", s.Tags(), tracetest.LogFields(s))
+	}
+}
+
+// An API call made without WithContext hands the hooks a nil context (the
+// esapi functions pass their request's ctx field as is). It is traced as a
+// root span, and under WithChildSpansOnly not at all; it must never panic.
+func TestCallWithoutContext(t *testing.T) {
+	for name, opts := range map[string][]Option{"default": nil, "child-only": {WithChildSpansOnly()}} {
+		es, tr := liveClient(t, elasticsearch.Config{}, opts...)
+		res, err := es.Info()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		res.Body.Close()
+		want := 1
+		if name == "child-only" {
+			want = 0
+		}
+		if n := len(tr.FinishedSpans()); n != want {
+			t.Fatalf("%s: %d spans, want %d", name, n, want)
+		}
 	}
 }

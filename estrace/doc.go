@@ -43,7 +43,7 @@
 // bodies are summarised while they are sent (es.bulk.operations,
 // es.bulk.bytes), never copied. No other endpoint's body is read, so
 // documents and credentials sent to other APIs never reach a span.
-// WithPayloadCapture(false) turns capture off, WithStatementRedactor rewrites
+// WithStatementCapture(false) turns capture off, WithStatementRedactor rewrites
 // what is recorded.
 //
 // # Errors
@@ -52,12 +52,14 @@
 // GET/HEAD and a 409 (WithErrorPolicy overrides). The error log's error.kind
 // and message are Elasticsearch's root-cause type and reason, read from the
 // first 2 KiB of the response body, which the caller still reads whole and
-// unchanged. Policies see *StatusError for 4xx/5xx answers.
+// unchanged; the document value a mapping error quotes is replaced by
+// REDACTED. Policies see *StatusError for 4xx/5xx answers.
 //
 // # Propagation
 //
 // The span context is injected into the request headers, and X-Opaque-Id
-// carries the trace id (unless the caller set one, or WithOpaqueID(false)),
+// carries the trace id (unless the caller set one, on the request or in the
+// elasticsearch.Config.Header given to NewClient, or WithOpaqueID(false)),
 // so Elasticsearch's slow logs and tasks API name the trace.
 //
 // # Options
@@ -66,7 +68,7 @@
 // package shares (WithTracer, WithOperationName, WithOperationNameFunc,
 // WithSpanFilter, WithSpanObserver, WithComponentName, WithChildSpansOnly,
 // WithErrorPolicy, WithMaxStatementSize) forward to the shared core, the
-// estrace ones (WithPayloadCapture, WithCapturedEndpoints,
+// estrace ones (WithStatementCapture, WithCapturedEndpoints,
 // WithStatementRedactor, WithOpaqueID) set estrace's own fields. Name funcs,
 // filters, observers and policies see a *Request.
 //

@@ -13,6 +13,7 @@ import (
 	"github.com/opentracing/opentracing-go/mocktracer"
 
 	"github.com/tracewrap/tracewrap/internal/testenv"
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
 func TestBadQueryLogsElasticsearchErrorAndKeepsBody(t *testing.T) {
@@ -35,7 +36,7 @@ func TestBadQueryLogsElasticsearchErrorAndKeepsBody(t *testing.T) {
 		t.Fatalf("body changed: %s", body)
 	}
 	s := only(t, tr, "search")
-	logs := logFields(s)
+	logs := tracetest.LogFields(s)
 	if s.Tag("error") != true || len(logs) != 1 {
 		t.Fatalf("400 must be one error: %v %v", s.Tags(), logs)
 	}
@@ -62,7 +63,7 @@ func TestConflictAndMissingIndex(t *testing.T) {
 	tr.Reset()
 	res = drain(t)(es.Search(es.Search.WithIndex(idx + "-missing")))
 	s = only(t, tr, "search")
-	logs := logFields(s)
+	logs := tracetest.LogFields(s)
 	if res.StatusCode != 404 || s.Tag("error") != true || logs[0]["error.kind"] != "index_not_found_exception" {
 		t.Fatalf("404 search: %v %v", s.Tags(), logs)
 	}
@@ -85,8 +86,8 @@ func TestConflictAndMissingIndex(t *testing.T) {
 		t.Fatal("policy ignored")
 	}
 	drain(t)(es2.Create(idx, "1", strings.NewReader(`{"a":1}`)))
-	if s := tr2.FinishedSpans()[1]; s.Tag("error") != true || logFields(s)[0]["error.kind"] != "version_conflict_engine_exception" {
-		t.Fatalf("policy made 409 an error: %v %v", s.Tags(), logFields(s))
+	if s := tr2.FinishedSpans()[1]; s.Tag("error") != true || tracetest.LogFields(s)[0]["error.kind"] != "version_conflict_engine_exception" {
+		t.Fatalf("policy made 409 an error: %v %v", s.Tags(), tracetest.LogFields(s))
 	}
 }
 
@@ -160,5 +161,24 @@ func TestTransportDecodesCompressedBody(t *testing.T) {
 	s := only(t, tr, "search")
 	if res.StatusCode != 200 || s.Tag("db.statement") != `{"size":0,"query":{"match_all":{}}}` || s.Tag("es.path") != "/_search" {
 		t.Fatalf("%d %v", res.StatusCode, s.Tags())
+	}
+}
+
+// Document bodies never reach a span, and neither may the piece of one that
+// Elasticsearch quotes in a mapping error ("Preview of field's value: '...'").
+// The rest of the reason (field, type, document id) stays for diagnosis.
+func TestMappingErrorDoesNotLeakDocumentValue(t *testing.T) {
+	es, tr := liveClient(t, elasticsearch.Config{})
+	idx := testIndex(t, es)
+	drain(t)(es.Indices.Create(idx, es.Indices.Create.WithBody(strings.NewReader(`{"mappings":{"properties":{"age":{"type":"long"}}}}`))))
+	tr.Reset()
+	res := drain(t)(es.Index(idx, strings.NewReader(`{"age":"ssn-123-45-6789"}`), es.Index.WithDocumentID("1")))
+	s := only(t, tr, "index")
+	logs := tracetest.LogFields(s)
+	if res.StatusCode != 400 || len(logs) != 1 || logs[0]["error.kind"] != "mapper_parsing_exception" {
+		t.Fatalf("status %d logs %v", res.StatusCode, logs)
+	}
+	if msg := logs[0]["message"]; strings.Contains(fmt.Sprint(s.Tags(), logs), "6789") || !strings.Contains(msg, "failed to parse field [age]") {
+		t.Fatalf("error log %q", msg)
 	}
 }

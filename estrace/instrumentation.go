@@ -89,19 +89,37 @@ func (in *Instrumentation) RecordPathPart(ctx context.Context, pathPart, value s
 	}
 }
 
-// RecordRequestBody returns nil: the body was already recorded by
-// BeforeRequest, which can see the request's GetBody and Content-Encoding.
+// RecordRequestBody returns nil: BeforeRequest, which can see the request's
+// GetBody and Content-Encoding, records the body. Only behind a chained
+// instrumentation is the body recorded here, after that one had it: it may
+// read the very reader the caller gave (the client's OpenTelemetry
+// instrumentation does) and hand back a copy to send, so peeking first would
+// take bytes from under it.
 func (in *Instrumentation) RecordRequestBody(ctx context.Context, endpoint string, query io.Reader) io.ReadCloser {
+	var body io.ReadCloser
 	if in.next != nil {
-		return in.next.RecordRequestBody(ctx, endpoint, query)
+		body = in.next.RecordRequestBody(ctx, endpoint, query)
 	}
-	return nil
+	if c := in.callOf(ctx); c != nil && c.bodyHeld {
+		c.bodyHeld = false
+		if req := c.HTTPRequest; req != nil && c.span != nil && c.sampled {
+			if body != nil {
+				req.Body = body // what the client does with it
+			}
+			c.recordBody(req)
+			if body != nil {
+				body = req.Body
+			}
+		}
+	}
+	return body
 }
 
-// BeforeRequest starts the span, records the body and injects the trace
-// context and X-Opaque-Id into the request headers.
+// BeforeRequest starts the span, records the body (see RecordRequestBody)
+// and injects the trace context and X-Opaque-Id into the request headers.
 func (in *Instrumentation) BeforeRequest(req *http.Request, endpoint string) {
 	if c := in.callOf(req.Context()); c != nil {
+		c.bodyHeld = in.next != nil && req.Body != nil && req.Body != http.NoBody
 		c.begin(req)
 	}
 	if in.next != nil {

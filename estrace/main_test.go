@@ -113,15 +113,3 @@ func only(t *testing.T, tr *mocktracer.MockTracer, name string) *mocktracer.Mock
 	}
 	return got[0]
 }
-
-func logFields(s *mocktracer.MockSpan) []map[string]string {
-	var out []map[string]string
-	for _, l := range s.Logs() {
-		m := map[string]string{}
-		for _, f := range l.Fields {
-			m[f.Key] = f.ValueString
-		}
-		out = append(out, m)
-	}
-	return out
-}

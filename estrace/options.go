@@ -88,12 +88,12 @@ func WithErrorPolicy(f func(r *Request, err error) bool) Option {
 // how much of a request body is read to build it.
 func WithMaxStatementSize(n int) Option { return shared(core.WithMaxStatementSize[*Request](n)) }
 
-// WithPayloadCapture turns request body capture on (the default) or off. On,
+// WithStatementCapture turns request body capture on (the default) or off. On,
 // search-like endpoints get their body, capped, as db.statement and bulk
 // requests a summary (operations, bytes); no other endpoint's body is ever
 // read, so documents, credentials and API keys sent to other endpoints never
 // reach a span.
-func WithPayloadCapture(on bool) Option { return func(c *config) { c.capture = on } }
+func WithStatementCapture(on bool) Option { return func(c *config) { c.capture = on } }
 
 // WithCapturedEndpoints replaces the endpoints whose request body becomes
 // db.statement (default: search, count, msearch, delete_by_query,
@@ -119,5 +119,6 @@ func WithStatementRedactor(f func(r *Request, body string) string) Option {
 
 // WithOpaqueID controls whether requests carry the trace id in X-Opaque-Id
 // (default on) so Elasticsearch's slow logs, deprecation logs and tasks API
-// can be tied to the trace. A caller's own X-Opaque-Id is never replaced.
+// can be tied to the trace. A caller's own X-Opaque-Id, set on the request or
+// for every request in elasticsearch.Config.Header, is never replaced.
 func WithOpaqueID(on bool) Option { return func(c *config) { c.opaqueID = on } }

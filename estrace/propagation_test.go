@@ -14,6 +14,7 @@ import (
 	"github.com/uber/jaeger-client-go"
 
 	"github.com/tracewrap/tracewrap/internal/testenv"
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
 // headerRecorder is a user interceptor that keeps the headers of every
@@ -34,9 +35,7 @@ func (h *headerRecorder) interceptor(next elastictransport.RoundTripFunc) elasti
 
 func TestJaegerPropagationAndOpaqueID(t *testing.T) {
 	url := testenv.ElasticsearchURL(t)
-	reporter := jaeger.NewInMemoryReporter()
-	tr, closer := jaeger.NewTracer("estrace-test", jaeger.NewConstSampler(true), reporter)
-	defer closer.Close()
+	tr, reporter := tracetest.Jaeger(t, "estrace-test", true)
 	rec := &headerRecorder{}
 	es, err := NewClient(elasticsearch.Config{Addresses: []string{url}, Interceptors: []elastictransport.InterceptorFunc{rec.interceptor}}, WithTracer(tr))
 	if err != nil {
@@ -99,7 +98,7 @@ func TestJaegerPropagationAndOpaqueID(t *testing.T) {
 		opts []Option
 	}{
 		"opt-out":   {ctx, []Option{WithTracer(tr), WithOpaqueID(false)}},
-		"unsampled": {context.Background(), []Option{WithTracer(unsampled(t))}},
+		"unsampled": {context.Background(), []Option{WithTracer(tracetest.JaegerNull(t, false))}},
 	} {
 		rec := &headerRecorder{}
 		es, _ := NewClient(elasticsearch.Config{Addresses: []string{url}, Interceptors: []elastictransport.InterceptorFunc{rec.interceptor}}, tc.opts...)
@@ -113,12 +112,6 @@ func TestJaegerPropagationAndOpaqueID(t *testing.T) {
 			t.Fatalf("%s: headers %v", name, rec.headers[0])
 		}
 	}
-}
-
-func unsampled(t *testing.T) opentracing.Tracer {
-	tr, closer := jaeger.NewTracer("estrace-test", jaeger.NewConstSampler(false), jaeger.NewNullReporter())
-	t.Cleanup(func() { closer.Close() })
-	return tr
 }
 
 // Both hooks (Instrumentation and the standalone Transport) on one client:
@@ -135,7 +128,7 @@ func TestBothHooksMakeOneSpan(t *testing.T) {
 	drain(t)(es2.Search(es2.Search.WithBody(strings.NewReader(`{"size":0}`))))
 	s := only(t, tr, "search")
 	if s.Tag("es.attempts") != 2 || len(s.Logs()) != 2 || s.Tag("es.path") != nil {
-		t.Fatalf("tags %v logs %v", s.Tags(), logFields(s))
+		t.Fatalf("tags %v logs %v", s.Tags(), tracetest.LogFields(s))
 	}
 }
 
@@ -169,5 +162,43 @@ func TestRawPerform(t *testing.T) {
 	res.Body.Close()
 	if s := only(t, tr, "GET /_nodes/_local/stats/jvm"); res.StatusCode != 200 || s.Tag("es.path") != "/_nodes/_local/stats/jvm" {
 		t.Fatalf("%d %v", res.StatusCode, s.Tags())
+	}
+}
+
+// An X-Opaque-Id the application configured for every request
+// (elasticsearch.Config.Header, the documented way to name an application in
+// Elasticsearch's slow logs and tasks) is the caller's own too: the client
+// adds it only when the request has none, so the trace id must not get there
+// first. API calls and raw Perform alike.
+func TestConfigHeaderOpaqueIDKept(t *testing.T) {
+	url := testenv.ElasticsearchURL(t)
+	for _, key := range []string{"X-Opaque-Id", "x-opaque-id"} {
+		tr := mocktracer.New()
+		es, err := NewClient(elasticsearch.Config{Addresses: []string{url}, Header: http.Header{key: {"billing"}}}, WithTracer(tr))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, _ := parentCtx(t, tr)
+		res, err := es.Info(es.Info.WithContext(ctx))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if got := res.Header.Get("X-Opaque-Id"); got != "billing" {
+			t.Errorf("%s: API call: configured X-Opaque-Id replaced by %q", key, got)
+		}
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "/", nil)
+		raw, err := es.Perform(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw.Body.Close()
+		if got := raw.Header.Get("X-Opaque-Id"); got != "billing" {
+			t.Errorf("%s: raw Perform: configured X-Opaque-Id replaced by %q", key, got)
+		}
+		if n := len(tr.FinishedSpans()); n != 2 {
+			t.Errorf("%d spans", n)
+		}
+		closeClient(&es.BaseClient, nil)
 	}
 }

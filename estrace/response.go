@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/tracewrap/tracewrap/internal/core"
 )
@@ -54,9 +55,18 @@ func statusError(code int, snippet []byte, clientErr error) *StatusError {
 			// {"error":"no handler found for uri ..."} (older or plain errors)
 			e.Reason, _ = core.Truncate(jsonString(snippet, `"error"`), maxReasonSize)
 		}
+		// A mapping error quotes the document's value; documents never
+		// reach a span.
+		if i := strings.Index(e.Reason, valuePreview); i >= 0 {
+			e.Reason = e.Reason[:i+len(valuePreview)] + " " + core.RedactedValue
+		}
 	}
 	return e
 }
+
+// valuePreview introduces the document value Elasticsearch quotes in a
+// mapper_parsing_exception reason.
+const valuePreview = "Preview of field's value:"
 
 // jsonString returns the string value of the first occurrence of key ("\"name\"")
 // in the possibly cut JSON b, unescaped; "" when there is none or the value is

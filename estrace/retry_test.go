@@ -14,6 +14,7 @@ import (
 	"github.com/elastic/go-elasticsearch/v8"
 
 	"github.com/tracewrap/tracewrap/internal/testenv"
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
 // proxy is a TCP proxy in front of the real node that the test can stop
@@ -130,7 +131,7 @@ func TestRetryToNextNodeIsOneSpanWithAttemptLogs(t *testing.T) {
 
 	res := drain(t)(es.Search(es.Search.WithContext(ctx), es.Search.WithBody(strings.NewReader(`{"size":0}`))))
 	s := only(t, tr, "search")
-	logs := logFields(s)
+	logs := tracetest.LogFields(s)
 	if res.StatusCode != 200 || s.Tag("error") != nil || s.Tag("es.attempts") != 2 || len(logs) != 2 {
 		t.Fatalf("status %d tags %v logs %v", res.StatusCode, s.Tags(), logs)
 	}
@@ -169,7 +170,7 @@ func TestNodeStoppedAndRestarted(t *testing.T) {
 	tr.Reset()
 	res := drain(t)(es.Index(idx, strings.NewReader(`{"a":1}`), es.Index.WithDocumentID("1")))
 	s := only(t, tr, "index")
-	logs := logFields(s)
+	logs := tracetest.LogFields(s)
 	// Attempt 1 fails: refused, or EOF on a keep-alive connection the stop
 	// cut (whether the node applied that attempt is then unknown, so the
 	// retry may find the document: 200 instead of 201).
@@ -187,7 +188,7 @@ func TestNodeStoppedAndRestarted(t *testing.T) {
 		t.Fatal("no error with the node down")
 	}
 	s = only(t, tr2, "get")
-	logs = logFields(s)
+	logs = tracetest.LogFields(s)
 	if s.Tag("error") != true || s.Tag("es.attempts") != 3 || len(logs) != 4 || logs[3]["event"] != "error" ||
 		s.Tag("http.status_code") != nil {
 		t.Fatalf("tags %v logs %v", s.Tags(), logs)
@@ -206,8 +207,8 @@ func TestContextCancel(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 	s := only(t, tr, "search")
-	if s.Tag("error") != true || !strings.Contains(logFields(s)[0]["message"], "deadline exceeded") {
-		t.Fatalf("tags %v logs %v", s.Tags(), logFields(s))
+	if s.Tag("error") != true || !strings.Contains(tracetest.LogFields(s)[0]["message"], "deadline exceeded") {
+		t.Fatalf("tags %v logs %v", s.Tags(), tracetest.LogFields(s))
 	}
 
 	// Already cancelled: the client still retries; one span, every attempt
@@ -221,6 +222,6 @@ func TestContextCancel(t *testing.T) {
 	}
 	s = only(t, tr2, "info")
 	if s.Tag("error") != true || s.Tag("es.attempts") != 2 {
-		t.Fatalf("tags %v logs %v", s.Tags(), logFields(s))
+		t.Fatalf("tags %v logs %v", s.Tags(), tracetest.LogFields(s))
 	}
 }

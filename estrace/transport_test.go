@@ -15,6 +15,8 @@ import (
 	"github.com/elastic/go-elasticsearch/v8"
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/mocktracer"
+
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
 // Transport-level unit tests against an in-process HTTP server: body
@@ -146,7 +148,7 @@ func TestTransportErrorSnippetAndNilBody(t *testing.T) {
 		t.Fatalf("body %q", body)
 	}
 	s := only(t, tr, "get")
-	if logs := logFields(s); s.Tag("error") != true || logs[0]["error.kind"] != "fake_exception" || s.Tag("http.status_code") != uint16(503) {
+	if logs := tracetest.LogFields(s); s.Tag("error") != true || logs[0]["error.kind"] != "fake_exception" || s.Tag("http.status_code") != uint16(503) {
 		t.Fatalf("tags %v logs %v", s.Tags(), logs)
 	}
 }
@@ -162,7 +164,7 @@ func TestRetryOnStatusLogsAttempts(t *testing.T) {
 	defer closeClient(&es.BaseClient, nil)
 	res := drain(t)(es.Search(es.Search.WithBody(strings.NewReader(`{"q":1}`))))
 	s := only(t, tr, "search")
-	logs := logFields(s)
+	logs := tracetest.LogFields(s)
 	if res.StatusCode != 200 || s.Tag("error") != nil || len(logs) != 3 || logs[0]["http.status_code"] != "502" ||
 		logs[1]["http.status_code"] != "503" || logs[2]["http.status_code"] != "200" {
 		t.Fatalf("tags %v logs %v", s.Tags(), logs)
@@ -188,7 +190,7 @@ func TestOptions(t *testing.T) {
 		return tr
 	}
 	bg := context.Background()
-	if s := only(t, search(t, bg, WithPayloadCapture(false)), "search"); s.Tag("db.statement") != nil {
+	if s := only(t, search(t, bg, WithStatementCapture(false)), "search"); s.Tag("db.statement") != nil {
 		t.Fatal("capture off")
 	}
 	if s := only(t, search(t, bg, WithStatementRedactor(func(r *Request, b string) string {

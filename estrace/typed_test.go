@@ -12,6 +12,7 @@ import (
 	"github.com/opentracing/opentracing-go/mocktracer"
 
 	"github.com/tracewrap/tracewrap/internal/testenv"
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
 // The typed client (8.x request/response types) against the 7.17 node. What
@@ -69,7 +70,7 @@ func TestTypedClient(t *testing.T) {
 		t.Fatalf("get missing: %+v %v", got, err)
 	}
 	if s := check("get"); s.Tag("error") != nil || s.Tag("http.status_code") != uint16(404) {
-		t.Fatalf("typed 404 get %v %v", s.Tags(), logFields(s))
+		t.Fatalf("typed 404 get %v %v", s.Tags(), tracetest.LogFields(s))
 	}
 
 	// A bad query: the typed client decodes the body into its own error,
@@ -80,7 +81,7 @@ func TestTypedClient(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 	s := check("search")
-	logs := logFields(s)
+	logs := tracetest.LogFields(s)
 	if s.Tag("error") != true || len(logs) != 1 || logs[0]["error.kind"] != "parsing_exception" {
 		t.Fatalf("typed 400: %v %v", s.Tags(), logs)
 	}
@@ -91,8 +92,8 @@ func TestTypedClient(t *testing.T) {
 	if !errors.As(err, &ee) || ee.Status < 400 {
 		t.Fatalf("esql on 7.17: %v", err)
 	}
-	if s := only(t, tr, "esql.query"); s.Tag("error") != true || !strings.HasPrefix(logFields(s)[0]["error.kind"], "HTTP 4") {
-		t.Fatalf("esql %v %v", s.Tags(), logFields(s))
+	if s := only(t, tr, "esql.query"); s.Tag("error") != true || !strings.HasPrefix(tracetest.LogFields(s)[0]["error.kind"], "HTTP 4") {
+		t.Fatalf("esql %v %v", s.Tags(), tracetest.LogFields(s))
 	}
 	tr.Reset()
 

@@ -144,7 +144,7 @@ type clientStream struct {
 func (s *clientStream) SendMsg(m any) error {
 	err := s.ClientStream.SendMsg(m)
 	if err == nil && s.payloads && s.logged.Add(1) <= maxStreamPayloads {
-		s.c.s.logPayload(s.span, "message sent", m)
+		s.c.s.logStreamPayload(s.span, "message sent", m)
 	}
 	// io.EOF means the stream ended; its status comes from RecvMsg.
 	if err != nil && err != io.EOF {
@@ -162,7 +162,7 @@ func (s *clientStream) RecvMsg(m any) error {
 		s.finish(err)
 	default:
 		if s.payloads && s.logged.Add(1) <= maxStreamPayloads {
-			s.c.s.logPayload(s.span, "message received", m)
+			s.c.s.logStreamPayload(s.span, "message received", m)
 		}
 		if !s.call.ServerStream {
 			s.finish(nil) // the one response of a unary or client-streaming method

@@ -21,6 +21,8 @@ import (
 	testpb "google.golang.org/grpc/interop/grpc_testing"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
 func TestUnaryParentBaggageAndTags(t *testing.T) {
@@ -39,7 +41,7 @@ func TestUnaryParentBaggageAndTags(t *testing.T) {
 	if md, _ := metadata.FromOutgoingContext(ctx); len(md) != 1 || md.Get("x-user")[0] != "u1" {
 		t.Fatalf("caller metadata changed: %v", md)
 	}
-	c, s := waitOne(t, tr, clientKind), waitOne(t, tr, serverKind)
+	c, s := tracetest.WaitOne(t, tr, clientKind), tracetest.WaitOne(t, tr, serverKind)
 	rootID := root.(*mocktracer.MockSpan).SpanContext.SpanID
 	if c.ParentID != rootID || s.ParentID != c.SpanContext.SpanID || s.SpanContext.TraceID != c.SpanContext.TraceID {
 		t.Fatal("parent chain broken")
@@ -54,7 +56,7 @@ func TestUnaryParentBaggageAndTags(t *testing.T) {
 }
 
 func TestJaegerPropagation(t *testing.T) {
-	tr := jaegerTracer(t, true)
+	tr, _ := tracetest.Jaeger(t, "grpctrace-test", true)
 	var clientSC jaeger.SpanContext
 	e := startEnv(t, nil, "", []Option{WithTracer(tr)}, []Option{WithTracer(tr), WithSpanObserver(SpanObserver{
 		OnStart: func(s opentracing.Span, _ Call) { clientSC = s.Context().(jaeger.SpanContext) },
@@ -87,7 +89,7 @@ func TestUnaryErrorPolicies(t *testing.T) {
 		if status.Code(err) != tc.code {
 			t.Fatalf("err %v", err)
 		}
-		c, s := waitOne(t, tr, clientKind), waitOne(t, tr, serverKind)
+		c, s := tracetest.WaitOne(t, tr, clientKind), tracetest.WaitOne(t, tr, serverKind)
 		for _, x := range []struct {
 			sp   *mocktracer.MockSpan
 			want bool
@@ -96,7 +98,7 @@ func TestUnaryErrorPolicies(t *testing.T) {
 				t.Fatalf("%v: %s %v", tc.code, x.sp.Tag("span.kind"), x.sp.Tags())
 			}
 			if x.want {
-				if f := logFields(x.sp, "error"); f["error.kind"] != tc.code.String() || !strings.Contains(f["message"], "m") {
+				if f := tracetest.ErrorLog(x.sp); f["error.kind"] != tc.code.String() || !strings.Contains(f["message"], "m") {
 					t.Fatalf("error log %v", f)
 				}
 			}
@@ -108,7 +110,7 @@ func TestUnaryErrorPolicies(t *testing.T) {
 		return c.Code != codes.NotFound && status.Code(err) != codes.NotFound
 	})})
 	e2.client.UnaryCall(context.Background(), &testpb.SimpleRequest{ResponseStatus: &testpb.EchoStatus{Code: int32(codes.NotFound)}})
-	if c := waitOne(t, tr, clientKind); c.Tag("error") != nil {
+	if c := tracetest.WaitOne(t, tr, clientKind); c.Tag("error") != nil {
 		t.Fatalf("policy ignored: %v", c.Tags())
 	}
 }
@@ -120,7 +122,7 @@ func TestUnaryDeadlineAndCancel(t *testing.T) {
 	if _, err := e.client.EmptyCall(ctx, &testpb.Empty{}); status.Code(err) != codes.DeadlineExceeded {
 		t.Fatalf("err %v", err)
 	}
-	c, s := waitOne(t, tr, clientKind), waitOne(t, tr, serverKind)
+	c, s := tracetest.WaitOne(t, tr, clientKind), tracetest.WaitOne(t, tr, serverKind)
 	if c.Tag("grpc.status_code") != "DeadlineExceeded" || c.Tag("error") != true {
 		t.Fatalf("deadline: client %v", c.Tags())
 	}
@@ -149,7 +151,7 @@ func TestUnaryDeadlineAndCancel(t *testing.T) {
 	if _, err := e.client.EmptyCall(ctx, &testpb.Empty{}); status.Code(err) != codes.Canceled {
 		t.Fatalf("err %v", err)
 	}
-	c, s = waitOne(t, tr, clientKind), waitOne(t, tr, serverKind)
+	c, s = tracetest.WaitOne(t, tr, clientKind), tracetest.WaitOne(t, tr, serverKind)
 	if c.Tag("grpc.status_code") != "Canceled" || c.Tag("error") != nil || s.Tag("error") != nil {
 		t.Fatalf("cancel: client %v server %v", c.Tags(), s.Tags())
 	}
@@ -167,15 +169,15 @@ func TestServerStreaming(t *testing.T) {
 		if _, err := stream.Recv(); err != nil {
 			t.Fatal(err)
 		}
-		if len(byKind(tr, clientKind)) != 0 {
+		if len(tracetest.ByKind(tr, clientKind)) != 0 {
 			t.Fatalf("client span finished after message %d", i)
 		}
 	}
 	if _, err := stream.Recv(); err != io.EOF {
 		t.Fatal(err)
 	}
-	c := waitOne(t, tr, clientKind)
-	s := waitOne(t, tr, serverKind)
+	c := tracetest.WaitOne(t, tr, clientKind)
+	s := tracetest.WaitOne(t, tr, serverKind)
 	if c.Tag("grpc.status_code") != "OK" || s.ParentID != c.SpanContext.SpanID {
 		t.Fatalf("client %v", c.Tags())
 	}
@@ -189,10 +191,10 @@ func TestServerStreaming(t *testing.T) {
 	if _, err := stream.Recv(); status.Code(err) != codes.DataLoss {
 		t.Fatal(err)
 	}
-	if c := waitOne(t, tr, clientKind); c.Tag("grpc.status_code") != "DataLoss" || c.Tag("error") != true {
+	if c := tracetest.WaitOne(t, tr, clientKind); c.Tag("grpc.status_code") != "DataLoss" || c.Tag("error") != true {
 		t.Fatalf("client %v", c.Tags())
 	}
-	if s := waitOne(t, tr, serverKind); s.Tag("error") != true {
+	if s := tracetest.WaitOne(t, tr, serverKind); s.Tag("error") != true {
 		t.Fatalf("server %v", s.Tags())
 	}
 }
@@ -213,18 +215,18 @@ func TestClientStreaming(t *testing.T) {
 	if err := stream.CloseSend(); err != nil {
 		t.Fatal(err)
 	}
-	if len(byKind(tr, clientKind)) != 0 {
+	if len(tracetest.ByKind(tr, clientKind)) != 0 {
 		t.Fatal("span finished on CloseSend")
 	}
 	var resp testpb.StreamingInputCallResponse
 	if err := stream.RecvMsg(&resp); err != nil || resp.AggregatedPayloadSize != 12 {
 		t.Fatalf("%v %v", err, resp.AggregatedPayloadSize)
 	}
-	c := waitOne(t, tr, clientKind)
+	c := tracetest.WaitOne(t, tr, clientKind)
 	if c.Tag("grpc.status_code") != "OK" {
 		t.Fatalf("client %v", c.Tags())
 	}
-	if s := waitOne(t, tr, serverKind); s.ParentID != c.SpanContext.SpanID {
+	if s := tracetest.WaitOne(t, tr, serverKind); s.ParentID != c.SpanContext.SpanID {
 		t.Fatal("server span not a child")
 	}
 }
@@ -242,16 +244,16 @@ func TestBidiStreaming(t *testing.T) {
 		}
 	}
 	stream.CloseSend()
-	if len(byKind(tr, clientKind)) != 0 {
+	if len(tracetest.ByKind(tr, clientKind)) != 0 {
 		t.Fatal("span finished on CloseSend")
 	}
 	if _, err := stream.Recv(); err != io.EOF {
 		t.Fatal(err)
 	}
-	if c := waitOne(t, tr, clientKind); c.Tag("grpc.status_code") != "OK" {
+	if c := tracetest.WaitOne(t, tr, clientKind); c.Tag("grpc.status_code") != "OK" {
 		t.Fatalf("client %v", c.Tags())
 	}
-	waitOne(t, tr, serverKind)
+	tracetest.WaitOne(t, tr, serverKind)
 }
 
 // A caller that abandons a stream and cancels its context leaks no span
@@ -266,16 +268,16 @@ func TestAbandonedStreamFinishesOnCancel(t *testing.T) {
 	stream.Send(&testpb.StreamingOutputCallRequest{})
 	stream.Recv()
 	cancel() // abandoned: no CloseSend, no Recv to the end
-	c := waitOne(t, tr, clientKind)
+	c := tracetest.WaitOne(t, tr, clientKind)
 	if c.Tag("grpc.status_code") != "Canceled" || c.Tag("error") != nil {
 		t.Fatalf("client %v", c.Tags())
 	}
-	if s := waitOne(t, tr, serverKind); s.Tag("grpc.status_code") != "Canceled" {
+	if s := tracetest.WaitOne(t, tr, serverKind); s.Tag("grpc.status_code") != "Canceled" {
 		t.Fatalf("server %v", s.Tags())
 	}
 	// A later Recv does not finish it again.
 	stream.Recv()
-	if len(byKind(tr, clientKind)) != 1 {
+	if len(tracetest.ByKind(tr, clientKind)) != 1 {
 		t.Fatal("finished twice")
 	}
 }
@@ -294,7 +296,7 @@ func TestStreamDeadline(t *testing.T) {
 	if _, err := stream.Recv(); status.Code(err) != codes.DeadlineExceeded {
 		t.Fatal(err)
 	}
-	if c := waitOne(t, tr, clientKind); c.Tag("grpc.status_code") != "DeadlineExceeded" || c.Tag("error") != true {
+	if c := tracetest.WaitOne(t, tr, clientKind); c.Tag("grpc.status_code") != "DeadlineExceeded" || c.Tag("error") != true {
 		t.Fatalf("client %v", c.Tags())
 	}
 }
@@ -310,13 +312,13 @@ func TestInvalidBaggageDoesNotFailCall(t *testing.T) {
 	if err != nil || resp.Username != "acme" {
 		t.Fatalf("%v %q", err, resp.GetUsername())
 	}
-	if f := logFields(waitOne(t, tr, clientKind), "trace context entries dropped"); f == nil {
+	if f := tracetest.EventLog(tracetest.WaitOne(t, tr, clientKind), "trace context entries dropped"); f == nil {
 		t.Fatal("dropped entries not logged")
 	}
 }
 
 func TestCorruptTraceMetadata(t *testing.T) {
-	tr := jaegerTracer(t, true)
+	tr, _ := tracetest.Jaeger(t, "grpctrace-test", true)
 	e := startEnv(t, nil, "", []Option{WithTracer(tr)}, nil) // untraced client
 	for _, v := range []string{"garbage", "1:2:3", strings.Repeat("9", 5000), "0:0:0:0"} {
 		ctx := metadata.AppendToOutgoingContext(context.Background(), "uber-trace-id", v, "uberctx-"+strings.Repeat("k", 5000), "v")
@@ -338,13 +340,11 @@ func TestMetadataTagsDenylist(t *testing.T) {
 	if _, err := e.client.UnaryCall(ctx, &testpb.SimpleRequest{}); err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []*mocktracer.MockSpan{waitOne(t, tr, clientKind), waitOne(t, tr, serverKind)} {
+	for _, s := range []*mocktracer.MockSpan{tracetest.WaitOne(t, tr, clientKind), tracetest.WaitOne(t, tr, serverKind)} {
 		if s.Tag("grpc.metadata.x-tenant") != "acme" {
 			t.Fatalf("%s: allowed key not tagged: %v", s.Tag("span.kind"), s.Tags())
 		}
-		if dump := fmt.Sprint(s.Tags(), s.Logs()); strings.Contains(dump, "secret") {
-			t.Fatalf("secret in span: %s", dump)
-		}
+		tracetest.AssertNoSecret(t, []*mocktracer.MockSpan{s}, "secret")
 	}
 }
 
@@ -366,12 +366,12 @@ func TestPayloadCaptureAndDecorator(t *testing.T) {
 	if _, err := e.client.UnaryCall(context.Background(), &testpb.SimpleRequest{Payload: &testpb.Payload{Body: []byte(big)}}); err != nil {
 		t.Fatal(err)
 	}
-	c := waitOne(t, tr, clientKind)
-	req, resp := logFields(c, "request"), logFields(c, "response")
+	c := tracetest.WaitOne(t, tr, clientKind)
+	req, resp := tracetest.EventLog(c, "request"), tracetest.EventLog(c, "response")
 	if req == nil || resp == nil || !strings.Contains(req["message.payload"], "yyy") || len(req["message.payload"]) > 64 {
 		t.Fatalf("payload logs %v %v", req, resp)
 	}
-	if s := waitOne(t, tr, serverKind); logFields(s, "request") != nil {
+	if s := tracetest.WaitOne(t, tr, serverKind); tracetest.EventLog(s, "request") != nil {
 		t.Fatal("server captured payloads without the option")
 	}
 	if len(got) != 1 || got[0].method != "/grpc.testing.TestService/UnaryCall" || got[0].req == nil || got[0].resp == nil || got[0].err != nil {
@@ -396,8 +396,8 @@ func TestHealthChecksFiltered(t *testing.T) {
 		t.Fatalf("%d spans for a health check", n)
 	}
 	testpb.NewTestServiceClient(conn).EmptyCall(context.Background(), &testpb.Empty{})
-	waitOne(t, tr, clientKind)
-	waitOne(t, tr, serverKind)
+	tracetest.WaitOne(t, tr, clientKind)
+	tracetest.WaitOne(t, tr, serverKind)
 }
 
 func TestUnixSocketPeer(t *testing.T) {
@@ -411,10 +411,10 @@ func TestUnixSocketPeer(t *testing.T) {
 	if _, err := e.client.EmptyCall(context.Background(), &testpb.Empty{}); err != nil {
 		t.Fatal(err)
 	}
-	if s := waitOne(t, tr, serverKind); !strings.HasPrefix(fmt.Sprint(s.Tag("peer.address")), "unix:") {
+	if s := tracetest.WaitOne(t, tr, serverKind); !strings.HasPrefix(fmt.Sprint(s.Tag("peer.address")), "unix:") {
 		t.Fatalf("server peer %v", s.Tags())
 	}
-	if c := waitOne(t, tr, clientKind); c.Tag("peer.address") == nil || c.Tag("peer.ipv4") != nil {
+	if c := tracetest.WaitOne(t, tr, clientKind); c.Tag("peer.address") == nil || c.Tag("peer.ipv4") != nil {
 		t.Fatalf("client peer %v", c.Tags())
 	}
 }
@@ -429,7 +429,7 @@ func TestIPv6Peer(t *testing.T) {
 	if _, err := e.client.EmptyCall(context.Background(), &testpb.Empty{}); err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []*mocktracer.MockSpan{waitOne(t, tr, serverKind), waitOne(t, tr, clientKind)} {
+	for _, s := range []*mocktracer.MockSpan{tracetest.WaitOne(t, tr, serverKind), tracetest.WaitOne(t, tr, clientKind)} {
 		if s.Tag("peer.ipv6") != "::1" {
 			t.Fatalf("%s peer %v", s.Tag("span.kind"), s.Tags())
 		}
@@ -449,7 +449,7 @@ func TestServerPanicRecorded(t *testing.T) {
 		unary(context.Background(), nil, &grpc.UnaryServerInfo{FullMethod: "/s/M"}, func(context.Context, any) (any, error) { panic("boom") })
 	}()
 	s := tr.FinishedSpans()[0]
-	if f := logFields(s, "error"); s.Tag("error") != true || f["error.kind"] != "panic" || s.Tag("grpc.status_code") != "Internal" {
+	if f := tracetest.ErrorLog(s); s.Tag("error") != true || f["error.kind"] != "panic" || s.Tag("grpc.status_code") != "Internal" {
 		t.Fatalf("%v %v", s.Tags(), f)
 	}
 }
@@ -480,5 +480,97 @@ func TestNoopAndChildOnlyPassThrough(t *testing.T) {
 	})
 	if !errors.Is(err, boom) || tr.FinishedSpans()[0].Tag("grpc.status_code") != "Unknown" {
 		t.Fatal("stream start error")
+	}
+}
+
+// Payload capture on a stream with the default caps must leave a span the
+// Jaeger agent transport accepts: a span bigger than one UDP packet is
+// dropped whole by jaeger-client-go, with every other tag of the call.
+func TestStreamPayloadCaptureFitsAgentPacket(t *testing.T) {
+	rep := jaeger.NewInMemoryReporter()
+	tr, closer := jaeger.NewTracer("payloads", jaeger.NewConstSampler(true), rep)
+	defer closer.Close()
+	e := startEnv(t, nil, "", []Option{WithTracer(tr), WithPayloadCapture()}, []Option{WithTracer(tr), WithPayloadCapture()})
+	stream, err := e.client.FullDuplexCall(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 20; i++ { // echoed: 40 large messages each way
+		if err := stream.Send(&testpb.StreamingOutputCallRequest{Payload: &testpb.Payload{Body: make([]byte, 8<<10)}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := stream.Recv(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stream.CloseSend()
+	if _, err := stream.Recv(); err != io.EOF {
+		t.Fatal(err)
+	}
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	udp, err := jaeger.NewUDPTransport(pc.LocalAddr().String(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer udp.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for rep.SpansSubmitted() < 2 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	spans := rep.GetSpans()
+	if len(spans) != 2 {
+		t.Fatalf("%d spans", len(spans))
+	}
+	for _, s := range spans {
+		js := s.(*jaeger.Span)
+		if len(js.Logs()) < 2 {
+			t.Fatalf("%s: payloads not captured", js.Tags()["span.kind"])
+		}
+		if _, err := udp.Append(js); err != nil {
+			t.Fatalf("%s span (%d logs) refused by the agent transport: %v", js.Tags()["span.kind"], len(js.Logs()), err)
+		}
+	}
+}
+
+// With every metadata key tagged, the keys are the caller's choice too: a
+// client sending long keys must not blow up the server span (bigger than one
+// agent UDP packet, jaeger drops it whole, hiding that caller's calls).
+func TestMetadataTagsBoundHostileKeys(t *testing.T) {
+	rep := jaeger.NewInMemoryReporter()
+	tr, closer := jaeger.NewTracer("md", jaeger.NewConstSampler(true), rep)
+	defer closer.Close()
+	e := startEnv(t, nil, "", []Option{WithTracer(tr), WithMetadataTags()}, nil)
+	var kv []string
+	for i := 0; i < 20; i++ {
+		kv = append(kv, fmt.Sprintf("x-%d-%s", i, strings.Repeat("k", 8<<10)), "v")
+	}
+	kv = append(kv, "x-tenant", "acme")
+	if _, err := e.client.UnaryCall(metadata.AppendToOutgoingContext(context.Background(), kv...), &testpb.SimpleRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	span := (<-e.svc.spans).(*jaeger.Span)
+	deadline := time.Now().Add(5 * time.Second)
+	for rep.SpansSubmitted() < 1 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if span.Tags()["grpc.metadata.x-tenant"] != "acme" {
+		t.Fatalf("short key not tagged")
+	}
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	udp, err := jaeger.NewUDPTransport(pc.LocalAddr().String(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer udp.Close()
+	if _, err := udp.Append(span); err != nil {
+		t.Fatalf("server span refused by the agent transport: %v", err)
 	}
 }

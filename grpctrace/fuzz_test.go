@@ -6,16 +6,16 @@ import (
 	"testing"
 
 	"github.com/opentracing/opentracing-go"
-	"github.com/uber/jaeger-client-go"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
+
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
 // FuzzServerExtract drives arbitrary incoming metadata through the server's
 // extract path: the handler always runs with a span and nothing panics.
 func FuzzServerExtract(f *testing.F) {
-	tr, closer := jaeger.NewTracer("fuzz", jaeger.NewConstSampler(true), jaeger.NewNullReporter())
-	defer closer.Close()
+	tr := tracetest.JaegerNull(f, true)
 	unary := UnaryServerInterceptor(WithTracer(tr), WithMetadataTags())
 	f.Add("1:2:3:1", "uberctx-tenant", "acme")
 	f.Add("ffffffffffffffffffffffffffffffffff:0:0:zz", "jaeger-baggage", "k=v, k2")
@@ -37,8 +37,7 @@ func FuzzServerExtract(f *testing.F) {
 // FuzzInjectBaggage: whatever baggage the caller set, the outgoing metadata
 // is valid for gRPC (which would otherwise fail the call).
 func FuzzInjectBaggage(f *testing.F) {
-	tr, closer := jaeger.NewTracer("fuzz", jaeger.NewConstSampler(true), jaeger.NewNullReporter())
-	defer closer.Close()
+	tr := tracetest.JaegerNull(f, true)
 	f.Add("tenant", "acme")
 	f.Add("Bad Key", "Zürich\n")
 	f.Add("blob-bin", "\x00\x01")

@@ -10,7 +10,6 @@ import (
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/ext"
 	"github.com/opentracing/opentracing-go/mocktracer"
-	"github.com/uber/jaeger-client-go"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -137,7 +136,7 @@ func startEnv(t testing.TB, lis net.Listener, target string, serverOpts []Option
 	srv := grpc.NewServer(ServerOptions(serverOpts...)...)
 	testpb.RegisterTestServiceServer(srv, svc)
 	go srv.Serve(lis)
-	conn, err := grpc.NewClient(target, append(DialOptions(clientOpts...), grpc.WithTransportCredentials(insecure.NewCredentials()))...)
+	conn, err := grpc.NewClient(target, append(DialOptions(clientOpts...), insecureOpt())...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,56 +152,10 @@ func mockEnv(t testing.TB, serverOpts, clientOpts []Option) (*env, *mocktracer.M
 	return startEnv(t, nil, "", append([]Option{WithTracer(tr)}, serverOpts...), append([]Option{WithTracer(tr)}, clientOpts...)), tr
 }
 
-func jaegerTracer(t testing.TB, sampled bool) opentracing.Tracer {
-	tr, closer := jaeger.NewTracer("grpctrace-test", jaeger.NewConstSampler(sampled), jaeger.NewInMemoryReporter())
-	t.Cleanup(func() { closer.Close() })
-	return tr
-}
-
 var (
 	clientKind = ext.SpanKindRPCClientEnum
 	serverKind = ext.SpanKindRPCServerEnum
 )
-
-func byKind(tr *mocktracer.MockTracer, kind ext.SpanKindEnum) []*mocktracer.MockSpan {
-	var out []*mocktracer.MockSpan
-	for _, s := range tr.FinishedSpans() {
-		if s.Tag("span.kind") == kind {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// waitOne waits briefly for the single finished span of kind: server spans
-// finish on the server's goroutine, after the client may have returned.
-func waitOne(t *testing.T, tr *mocktracer.MockTracer, kind ext.SpanKindEnum) *mocktracer.MockSpan {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		s := byKind(tr, kind)
-		if len(s) == 1 {
-			return s[0]
-		}
-		if len(s) > 1 || time.Now().After(deadline) {
-			t.Fatalf("want 1 %s span, got %d: %v", kind, len(s), tr.FinishedSpans())
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
-func logFields(s *mocktracer.MockSpan, event string) map[string]string {
-	for _, l := range s.Logs() {
-		f := map[string]string{}
-		for _, kv := range l.Fields {
-			f[kv.Key] = kv.ValueString
-		}
-		if f["event"] == event {
-			return f
-		}
-	}
-	return nil
-}
 
 func rootCtx(tr opentracing.Tracer) (context.Context, opentracing.Span) {
 	root := tr.StartSpan("root")

@@ -123,14 +123,16 @@ func WithMaxStatementSize(n int) Option { return coreOption(core.WithMaxStatemen
 
 // WithPayloadCapture logs request and response messages on sampled spans
 // (text format, capped by WithMaxStatementSize; at most 16 messages per
-// stream). Off by default: messages may carry personal data.
+// stream, each within 2 KiB, so the span stays small enough for the Jaeger
+// agent). Off by default: messages may carry personal data.
 func WithPayloadCapture() Option { return func(c *config) { c.payloads = true } }
 
 // WithMetadataTags tags request metadata as grpc.metadata.<key>: the listed
 // keys, or with no keys every key. Credentials (authorization, cookie,
 // x-api-key and keys that look like tokens, secrets, passwords or sessions),
 // binary (-bin) keys, gRPC's reserved keys and trace-context keys are never
-// tagged, even when listed.
+// tagged, even when listed. With every key, at most 32 keys of up to 128
+// bytes are tagged, each value capped at 256 bytes.
 func WithMetadataTags(keys ...string) Option {
 	return func(c *config) {
 		c.mdTags = true

@@ -149,7 +149,7 @@ func (w *serverStream) Context() context.Context { return w.ctx }
 func (w *serverStream) SendMsg(m any) error {
 	err := w.ServerStream.SendMsg(m)
 	if err == nil && w.payloads && w.logged.Add(1) <= maxStreamPayloads {
-		w.s.logPayload(w.span, "message sent", m)
+		w.s.logStreamPayload(w.span, "message sent", m)
 	}
 	return err
 }
@@ -157,7 +157,7 @@ func (w *serverStream) SendMsg(m any) error {
 func (w *serverStream) RecvMsg(m any) error {
 	err := w.ServerStream.RecvMsg(m)
 	if err == nil && w.payloads && w.logged.Add(1) <= maxStreamPayloads {
-		w.s.logPayload(w.span, "message received", m)
+		w.s.logStreamPayload(w.span, "message received", m)
 	}
 	return err
 }

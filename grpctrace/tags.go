@@ -19,7 +19,12 @@ const (
 	mdTagPrefix       = "grpc.metadata."
 	maxMetadataTags   = 32
 	maxMetadataValue  = 256
+	maxMetadataKey    = 128 // longer keys (the caller's choice, unbounded) are not tagged
 	maxStreamPayloads = 16
+	// maxStreamPayloadBytes bounds all payload logs of one stream together:
+	// jaeger-client-go drops a span bigger than one agent UDP packet (65000
+	// bytes) whole, and 16 messages at the default 4096 bytes would pass it.
+	maxStreamPayloadBytes = 32 << 10
 )
 
 // codeTags holds each code's name already boxed, so tagging the status costs
@@ -107,6 +112,10 @@ func (s *settings) tagMetadata(span opentracing.Span, md metadata.MD) {
 		if len(vs) == 0 || !taggableKey(k) {
 			continue
 		}
+		if len(k) > maxMetadataKey {
+			span.SetTag("grpc.metadata.truncated", true)
+			continue
+		}
 		if n++; n > maxMetadataTags {
 			span.SetTag("grpc.metadata.truncated", true)
 			return
@@ -117,6 +126,16 @@ func (s *settings) tagMetadata(span opentracing.Span, md metadata.MD) {
 
 // logPayload logs one message, capped.
 func (s *settings) logPayload(span opentracing.Span, event string, msg any) {
+	s.logPayloadMax(span, event, msg, s.MaxStatementSize)
+}
+
+// logStreamPayload logs one message of a stream, capped so that the
+// maxStreamPayloads messages of a stream fit in maxStreamPayloadBytes.
+func (s *settings) logStreamPayload(span opentracing.Span, event string, msg any) {
+	s.logPayloadMax(span, event, msg, min(s.MaxStatementSize, maxStreamPayloadBytes/maxStreamPayloads))
+}
+
+func (s *settings) logPayloadMax(span opentracing.Span, event string, msg any, max int) {
 	var text string
 	switch m := msg.(type) {
 	case nil:
@@ -126,6 +145,6 @@ func (s *settings) logPayload(span opentracing.Span, event string, msg any) {
 	default:
 		text = fmt.Sprintf("%+v", m)
 	}
-	text, _ = core.Truncate(text, s.MaxStatementSize)
+	text, _ = core.Truncate(text, max)
 	span.LogFields(log.String("event", event), log.String("message.payload", text))
 }

@@ -180,7 +180,13 @@ func (t *Tracing) tagMessage(span opentracing.Span, m *primitive.Message, max in
 		span.SetTag(TagKeys, v)
 	}
 	if t.payload {
-		v, _ := core.Truncate(string(m.Body), max)
+		body := m.Body
+		if max > 0 && len(body) > max {
+			// One byte past the cap still tells Truncate it was cut; the
+			// rest of a large body is never copied.
+			body = body[:max+1]
+		}
+		v, _ := core.Truncate(string(body), max)
 		span.SetTag(TagPayload, v)
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/mocktracer"
 	"github.com/uber/jaeger-client-go"
+
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
 func TestInjectAddsPropertiesWithoutReplacing(t *testing.T) {
@@ -43,8 +45,7 @@ func copyMessage(m *primitive.Message) *primitive.Message {
 }
 
 func TestInjectSkipsPropertySeparators(t *testing.T) {
-	tr, closer := jaeger.NewTracer("t", jaeger.NewConstSampler(true), jaeger.NewNullReporter())
-	defer closer.Close()
+	tr := tracetest.JaegerNull(t, true)
 	span := tr.StartSpan("p")
 	span.SetBaggageItem("ok", "fine")
 	span.SetBaggageItem("bad", "a\x01b")
@@ -66,8 +67,7 @@ func TestInjectSkipsPropertySeparators(t *testing.T) {
 }
 
 func TestExtractCorruptAndMissing(t *testing.T) {
-	tr, closer := jaeger.NewTracer("t", jaeger.NewConstSampler(true), jaeger.NewNullReporter())
-	defer closer.Close()
+	tr := tracetest.JaegerNull(t, true)
 	trc := New(WithTracer(tr))
 	for _, v := range []string{"garbage", "0:0:0:0", strings.Repeat("f", 1<<20), "\xff\xfe:1:0:1"} {
 		m := &primitive.MessageExt{}

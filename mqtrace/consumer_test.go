@@ -12,6 +12,8 @@ import (
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/mocktracer"
 	"github.com/uber/jaeger-client-go"
+
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
 // firstQueue sends every message to the same queue, so a consumer pulls them
@@ -20,13 +22,6 @@ type firstQueue struct{}
 
 func (firstQueue) Select(_ *primitive.Message, qs []*primitive.MessageQueue, _ string) *primitive.MessageQueue {
 	return qs[0]
-}
-
-func newJaeger(t testing.TB, service string) (opentracing.Tracer, *jaeger.InMemoryReporter) {
-	rep := jaeger.NewInMemoryReporter()
-	tr, closer := jaeger.NewTracer(service, jaeger.NewConstSampler(true), rep)
-	t.Cleanup(func() { closer.Close() })
-	return tr, rep
 }
 
 func jaegerSpans(rep *jaeger.InMemoryReporter, op string) []*jaeger.Span {
@@ -80,7 +75,7 @@ func TestBatchSendEachMessageCarriesContext(t *testing.T) {
 }
 
 func TestBatchConsumeFollowsFromEveryMessage(t *testing.T) {
-	tr, rep := newJaeger(t, "batch")
+	tr, rep := tracetest.Jaeger(t, "batch", true)
 	trc := New(WithTracer(tr), WithMessageSpans())
 	topic := uniq(t, "t")
 	p := startProducer(t, trc, producer.WithQueueSelector(firstQueue{}))
@@ -210,7 +205,7 @@ func TestRetryLaterIsAnErrorSpanAndRetryJoinsTrace(t *testing.T) {
 }
 
 func TestCorruptOrMissingContextStartsRoot(t *testing.T) {
-	tr, rep := newJaeger(t, "corrupt")
+	tr, rep := tracetest.Jaeger(t, "corrupt", true)
 	trc := New(WithTracer(tr))
 	topic := uniq(t, "t")
 	bare := startProducer(t, New(WithTracer(opentracing.NoopTracer{})))

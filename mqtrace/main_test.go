@@ -19,6 +19,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/tracewrap/tracewrap/internal/testenv"
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
 func TestMain(m *testing.M) {
@@ -86,14 +87,7 @@ func startProducer(t testing.TB, tr *Tracing, opts ...producer.Option) rocketmq.
 		producer.WithRetry(2),
 	}, opts...)
 	p, err := tr.NewProducer(all...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Shutdown() })
-	return p
+	return tracetest.Started(t, p, err)
 }
 
 // startConsumer subscribes f to topic with a traced push consumer that reads

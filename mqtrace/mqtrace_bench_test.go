@@ -9,7 +9,8 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/mocktracer"
-	"github.com/uber/jaeger-client-go"
+
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
 // stubProducer answers SendSync at once, so the benchmarks measure the
@@ -24,29 +25,6 @@ func (stubProducer) SendSync(context.Context, ...*primitive.Message) (*primitive
 	return okResult, nil
 }
 
-type benchTracer struct {
-	name  string
-	tr    func(b *testing.B) opentracing.Tracer
-	reset func()
-}
-
-func benchTracers() []benchTracer {
-	mock := mocktracer.New()
-	jaegerTracer := func(sampled bool) func(b *testing.B) opentracing.Tracer {
-		return func(b *testing.B) opentracing.Tracer {
-			tr, closer := jaeger.NewTracer("bench", jaeger.NewConstSampler(sampled), jaeger.NewNullReporter())
-			b.Cleanup(func() { closer.Close() })
-			return tr
-		}
-	}
-	return []benchTracer{
-		{name: "noop", tr: func(*testing.B) opentracing.Tracer { return opentracing.NoopTracer{} }},
-		{name: "mock", tr: func(*testing.B) opentracing.Tracer { return mock }, reset: mock.Reset},
-		{name: "jaeger-sampled", tr: jaegerTracer(true)},
-		{name: "jaeger-unsampled", tr: jaegerTracer(false)},
-	}
-}
-
 func BenchmarkSendSync(b *testing.B) {
 	ctx := context.Background()
 	msg := primitive.NewMessage("orders", []byte("payload")).WithTag("created").WithKeys([]string{"order-42"})
@@ -57,19 +35,16 @@ func BenchmarkSendSync(b *testing.B) {
 			_, _ = p.SendSync(ctx, msg)
 		}
 	})
-	for _, bt := range benchTracers() {
-		b.Run(bt.name, func(b *testing.B) {
-			tr := bt.tr(b)
+	for _, bt := range tracetest.BenchTracers() {
+		b.Run(bt.Name, func(b *testing.B) {
+			tr := bt.Tracer(b)
 			p := New(WithTracer(tr)).WrapProducer(stubProducer{})
-			parent := tr.StartSpan("parent")
-			ctx := opentracing.ContextWithSpan(ctx, parent)
+			ctx := tracetest.ParentContext(tr)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				_, _ = p.SendSync(ctx, msg)
-				if bt.reset != nil && i%1024 == 0 {
-					bt.reset()
-				}
+				bt.Trim(i)
 			}
 		})
 	}
@@ -95,9 +70,9 @@ func BenchmarkConsume(b *testing.B) {
 			_, _ = handler(ctx, msgs...)
 		}
 	})
-	for _, bt := range benchTracers() {
-		b.Run(bt.name, func(b *testing.B) {
-			tr := bt.tr(b)
+	for _, bt := range tracetest.BenchTracers() {
+		b.Run(bt.Name, func(b *testing.B) {
+			tr := bt.Tracer(b)
 			trc := New(WithTracer(tr))
 			src := tr
 			if _, noop := tr.(opentracing.NoopTracer); noop {
@@ -108,9 +83,7 @@ func BenchmarkConsume(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				_, _ = trc.runConsume(ctx, msgs, handler)
-				if bt.reset != nil && i%1024 == 0 {
-					bt.reset()
-				}
+				bt.Trim(i)
 			}
 		})
 	}
@@ -119,8 +92,7 @@ func BenchmarkConsume(b *testing.B) {
 // BenchmarkBrokerSendSync is the end-to-end view: a real send to the broker,
 // bare and traced (jaeger, sampled). It skips without a broker.
 func BenchmarkBrokerSendSync(b *testing.B) {
-	tr, closer := jaeger.NewTracer("bench", jaeger.NewConstSampler(true), jaeger.NewNullReporter())
-	defer closer.Close()
+	tr := tracetest.JaegerNull(b, true)
 	topic := uniq(b, "bench")
 	for _, c := range []struct {
 		name string
@@ -128,7 +100,7 @@ func BenchmarkBrokerSendSync(b *testing.B) {
 	}{{"bare", New(WithTracer(opentracing.NoopTracer{}))}, {"jaeger-sampled", New(WithTracer(tr))}} {
 		b.Run(c.name, func(b *testing.B) {
 			p := startProducer(b, c.trc)
-			ctx := opentracing.ContextWithSpan(context.Background(), tr.StartSpan("parent"))
+			ctx := tracetest.ParentContext(tr)
 			if _, err := p.SendSync(ctx, primitive.NewMessage(topic, []byte("warm-up"))); err != nil {
 				b.Fatal(err)
 			}

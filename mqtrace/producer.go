@@ -2,6 +2,7 @@ package mqtrace
 
 import (
 	"context"
+	"errors"
 	"sync/atomic"
 	"time"
 
@@ -129,17 +130,31 @@ func (p *tracedProducer[CB]) RequestAsync(ctx context.Context, ttl time.Duration
 		return p.requestAsync(p.p, ctx, ttl, cb, msg)
 	}
 	done := &finishOnce{t: p.t, span: span, call: c}
+	// When the send fails, v2.1.2 drops the request from its reply table,
+	// which runs the callback with neither a reply nor an error before
+	// RequestAsync returns the send's error: that error finishes the span.
+	var returned atomic.Bool
 	err := p.requestAsync(p.p, ctx, ttl, CB(func(ctx context.Context, reply *primitive.Message, err error) {
-		done.finish(nil, err)
+		switch {
+		case reply != nil || err != nil:
+			done.finish(nil, err)
+		case returned.Load():
+			done.finish(nil, errNoReply)
+		}
 		if cb != nil {
 			cb(ctx, reply, err)
 		}
 	}), msg)
+	returned.Store(true)
 	if err != nil {
 		done.finish(nil, err)
 	}
 	return err
 }
+
+// errNoReply is a request's outcome when the client reports neither a reply
+// nor an error.
+var errNoReply = errors.New("mqtrace: request ended without a reply")
 
 // finishOnce finishes an asynchronous send's span exactly once.
 type finishOnce struct {

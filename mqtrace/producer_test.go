@@ -2,11 +2,13 @@ package mqtrace
 
 import (
 	"context"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/apache/rocketmq-client-go/v2/primitive"
+	"github.com/apache/rocketmq-client-go/v2/producer"
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/ext"
 	"github.com/opentracing/opentracing-go/mocktracer"
@@ -125,5 +127,39 @@ func TestSendAsyncAndOneWayConsumedInSameTrace(t *testing.T) {
 			want = byMethod[MethodOneWay]
 		}
 		assertConsumedFrom(t, c, want)
+	}
+}
+
+// When RequestAsync fails to send, v2.1.2 drops the request from its reply
+// table, which runs the callback at once with no reply and no error, before
+// RequestAsync returns the error. The span must record the failure.
+func TestRequestAsyncSendFailureIsAnError(t *testing.T) {
+	trc, tr := mockTracing()
+	// A name server nobody listens on: no route, so the send fails.
+	p, err := trc.NewProducer(producer.WithNameServer(primitive.NamesrvAddr{"127.0.0.1:1"}),
+		producer.WithGroupName(uniq(t, "pg")), producer.WithInstanceName(uniq(t, "pi")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer p.Shutdown()
+	ctx, root := parentCtx(tr)
+	called := make(chan error, 2)
+	err = p.RequestAsync(ctx, time.Second, func(_ context.Context, _ *primitive.Message, err error) { called <- err },
+		primitive.NewMessage(uniq(t, "t"), []byte("req")))
+	if err == nil || !strings.Contains(err.Error(), "route") {
+		t.Fatalf("RequestAsync without a route: %v", err)
+	}
+	root.Finish()
+	var spans []*mocktracer.MockSpan
+	for _, s := range tr.FinishedSpans() {
+		if s.Tag(TagMethod) == MethodRequestAsync {
+			spans = append(spans, s)
+		}
+	}
+	if len(spans) != 1 || spans[0].Tag("error") != true {
+		t.Fatalf("%d request-async spans, want 1 error span: %v", len(spans), spans)
 	}
 }

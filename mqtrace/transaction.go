@@ -87,7 +87,27 @@ func (p *txProducer) SendMessageInTransaction(ctx context.Context, msg *primitiv
 	}
 	p.pending.Store(msg, ctx)
 	defer p.pending.Delete(msg)
+	finished := false
+	if span != nil {
+		// A listener that panics unwinds through here; the span still ends,
+		// or the local-transaction and half-send spans are orphans.
+		defer func() {
+			if finished {
+				return
+			}
+			var err error
+			r := recover()
+			if r != nil {
+				err = fmt.Errorf("transaction panicked: %v", r)
+			}
+			p.t.callback.Finish(span, c, err, time.Time{})
+			if r != nil {
+				panic(r)
+			}
+		}()
+	}
 	res, err := p.inner.SendMessageInTransaction(ctx, msg)
+	finished = true
 	if span != nil {
 		if res != nil {
 			c.State = res.State

@@ -13,6 +13,8 @@ import (
 	"github.com/opentracing/opentracing-go/ext"
 	"github.com/opentracing/opentracing-go/mocktracer"
 	"github.com/uber/jaeger-client-go"
+
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
 // listener decides by message key and records a child span of the ctx it
@@ -50,14 +52,7 @@ func startTxProducer(t testing.TB, trc *Tracing, l TransactionListener, group st
 		// producer that created the process's shared client.
 		producer.WithInstanceName(uniq(t, "txi")),
 		producer.WithRetry(2))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Shutdown() })
-	return p
+	return tracetest.Started(t, p, err)
 }
 
 func byID(spans []*mocktracer.MockSpan) map[int]*mocktracer.MockSpan {
@@ -184,8 +179,8 @@ func TestTransactionUnknownThenCheck(t *testing.T) {
 // joins the original trace. Each producer has its own tracer, like two
 // processes.
 func TestTransactionCheckOnFreshProducerAfterRestart(t *testing.T) {
-	tr1, rep1 := newJaeger(t, "before-restart")
-	tr2, rep2 := newJaeger(t, "after-restart")
+	tr1, rep1 := tracetest.Jaeger(t, "before-restart", true)
+	tr2, rep2 := tracetest.Jaeger(t, "after-restart", true)
 	topic := uniq(t, "t")
 	group := uniq(t, "txg")
 
@@ -241,5 +236,44 @@ func TestTransactionCheckOnFreshProducerAfterRestart(t *testing.T) {
 			s.SpanContext().TraceID() != half.SpanContext().TraceID()) {
 			t.Fatal("the committed orphan is not consumed as a child of its half send")
 		}
+	}
+}
+
+// panickyListener panics in ExecuteLocalTransaction, as a bug in the user's
+// local transaction would.
+type panickyListener struct{}
+
+func (panickyListener) ExecuteLocalTransaction(context.Context, *primitive.Message) primitive.LocalTransactionState {
+	panic("local transaction bug")
+}
+
+func (panickyListener) CheckLocalTransaction(context.Context, *primitive.MessageExt) primitive.LocalTransactionState {
+	return primitive.RollbackMessageState
+}
+
+// A listener that panics unwinds through SendMessageInTransaction; a caller
+// that recovers (an HTTP server does) must still get the "transaction" span
+// finished, or its children are orphans in the trace.
+func TestTransactionSpanFinishedWhenListenerPanics(t *testing.T) {
+	trc, tr := mockTracing()
+	topic := uniq(t, "t")
+	p := startTxProducer(t, trc, panickyListener{}, uniq(t, "txg"))
+	ctx, root := parentCtx(tr)
+	func() {
+		defer func() {
+			if r := recover(); r == nil {
+				t.Fatal("the listener's panic did not reach the caller")
+			}
+		}()
+		_, _ = p.SendMessageInTransaction(ctx, primitive.NewMessage(topic, []byte("x")))
+	}()
+	root.Finish()
+	locals := finished(tr, "local-transaction "+topic)
+	txs := finished(tr, "transaction "+topic)
+	if len(locals) != 1 || len(txs) != 1 {
+		t.Fatalf("%d local-transaction, %d transaction spans finished, want 1 and 1", len(locals), len(txs))
+	}
+	if txs[0].Tag("error") != true || txs[0].ParentID != root.(*mocktracer.MockSpan).SpanContext.SpanID {
+		t.Fatalf("transaction span: %v", txs[0].Tags())
 	}
 }

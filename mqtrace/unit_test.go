@@ -1,14 +1,18 @@
 package mqtrace
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"runtime"
 	"testing"
 
 	"github.com/apache/rocketmq-client-go/v2/consumer"
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/mocktracer"
+
+	"github.com/tracewrap/tracewrap/internal/core"
 )
 
 // twiceAsync imitates v2.1.2 on a network error: the callback runs with a nil
@@ -121,4 +125,30 @@ func TestStartConsumeSpanBatchAndUntraced(t *testing.T) {
 	}
 	_, finish = New(WithTracer(opentracing.NoopTracer{})).StartConsumeSpan(context.Background(), ma)
 	finish(consumer.ConsumeSuccess, nil)
+}
+
+// Payload capture shows at most WithMaxStatementSize bytes of a body; it must
+// not copy a 4 MB body to get them, on every send and every consume.
+func TestPayloadCaptureCopiesOnlyTheShownPart(t *testing.T) {
+	trc, tr := mockTracing(WithPayloadCapture())
+	p := trc.WrapProducer(stubProducer{})
+	body := bytes.Repeat([]byte("é"), 2<<20) // 4 MB, cut inside a rune
+	msg := primitive.NewMessage("t", body)
+	ext := &primitive.MessageExt{Message: *primitive.NewMessage("t", body)}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, _ = p.SendSync(context.Background(), msg)
+	_, finish := trc.StartConsumeSpan(context.Background(), ext)
+	finish(consumer.ConsumeSuccess, nil)
+	runtime.ReadMemStats(&after)
+	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+		t.Fatalf("a send and a consume allocated %d bytes for a 4 MB body", n)
+	}
+	for _, s := range tr.FinishedSpans() {
+		v, _ := s.Tag(TagPayload).(string)
+		want, _ := core.Truncate(string(body), trc.produce.MaxStatementSize)
+		if v != want {
+			t.Fatalf("%s payload of %d bytes, want %d", s.OperationName, len(v), len(want))
+		}
+	}
 }

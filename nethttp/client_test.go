@@ -3,7 +3,6 @@ package nethttp
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -13,6 +12,8 @@ import (
 
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/mocktracer"
+
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
 // finishedCount polls briefly for spans finished from another goroutine
@@ -111,7 +112,7 @@ func TestClientDroppedBodyAfterTimeout(t *testing.T) {
 	if len(s) != 1 {
 		t.Fatal("span of a dropped body never finished")
 	}
-	if f := errorLog(s[0]); s[0].Tag("error") != true || !strings.Contains(f["message"], "deadline") {
+	if f := tracetest.ErrorLog(s[0]); s[0].Tag("error") != true || !strings.Contains(f["message"], "deadline") {
 		t.Fatalf("dropped body: %v %v", s[0].Tags(), f)
 	}
 	resp.Body.Close() // let the transport release the connection
@@ -156,7 +157,7 @@ func TestClientErrorsAndStatus(t *testing.T) {
 		tr.Reset()
 		req, _ := http.NewRequest("GET", srv.URL+path, nil)
 		get(t, c, req)
-		s := one(t, tr, clientKind)
+		s := tracetest.WaitOne(t, tr, clientKind)
 		if (s.Tag("error") == true) != wantErr {
 			t.Fatalf("%s: %v", path, s.Tags())
 		}
@@ -169,8 +170,8 @@ func TestClientErrorsAndStatus(t *testing.T) {
 	}))
 	req, _ := http.NewRequest("GET", srv.URL+"/404", nil)
 	get(t, strict, req)
-	if s := one(t, tr, clientKind); s.Tag("error") != true || errorLog(s)["error.kind"] != "HTTP 404" {
-		t.Fatalf("policy: %v %v", s.Tags(), errorLog(s))
+	if s := tracetest.WaitOne(t, tr, clientKind); s.Tag("error") != true || tracetest.ErrorLog(s)["error.kind"] != "HTTP 404" {
+		t.Fatalf("policy: %v %v", s.Tags(), tracetest.ErrorLog(s))
 	}
 
 	// A transport error is an error.
@@ -181,7 +182,7 @@ func TestClientErrorsAndStatus(t *testing.T) {
 	if _, err := c.Get("http://" + addr + "/"); err == nil {
 		t.Fatal("connected to a closed port")
 	}
-	if s := one(t, tr, clientKind); s.Tag("error") != true || s.Tag("http.status_code") != nil {
+	if s := tracetest.WaitOne(t, tr, clientKind); s.Tag("error") != true || s.Tag("http.status_code") != nil {
 		t.Fatalf("transport error: %v", s.Tags())
 	}
 }
@@ -199,7 +200,7 @@ func TestClientRedirects(t *testing.T) {
 	if _, body := get(t, tracedClient(t, WithTracer(tr)), req); body != "done" {
 		t.Fatalf("body %q", body)
 	}
-	clients, servers := byKind(tr, clientKind), byKind(tr, serverKind)
+	clients, servers := tracetest.ByKind(tr, clientKind), tracetest.ByKind(tr, serverKind)
 	if len(clients) != 3 || len(servers) != 3 {
 		t.Fatalf("%d client, %d server spans", len(clients), len(servers))
 	}
@@ -225,17 +226,14 @@ func TestClientURLRedaction(t *testing.T) {
 	u := strings.Replace(srv.URL, "http://", "http://alice:pw-secret@", 1) + "/x?api_key=k-secret&q=shoes#frag"
 	req, _ := http.NewRequest("GET", u, nil)
 	get(t, tracedClient(t, WithTracer(tr), WithHeaderTags("Authorization")), req)
-	s := one(t, tr, clientKind)
-	dump := fmt.Sprint(s.Tags(), s.Logs())
-	if strings.Contains(dump, "secret") || strings.Contains(dump, "alice") || strings.Contains(dump, "frag") {
-		t.Fatalf("secret in span: %s", dump)
-	}
+	s := tracetest.WaitOne(t, tr, clientKind)
+	tracetest.AssertNoSecret(t, []*mocktracer.MockSpan{s}, "secret", "alice", "frag")
 	if want := srv.URL + "/x?api_key=REDACTED&q=REDACTED"; s.Tag("http.url") != want {
 		t.Fatalf("url %v, want %s", s.Tag("http.url"), want)
 	}
 	tr.Reset()
 	get(t, tracedClient(t, WithTracer(tr), WithQueryValues()), req)
-	if want := srv.URL + "/x?api_key=k-secret&q=shoes"; one(t, tr, clientKind).Tag("http.url") != want {
+	if want := srv.URL + "/x?api_key=k-secret&q=shoes"; tracetest.WaitOne(t, tr, clientKind).Tag("http.url") != want {
 		t.Fatal("WithQueryValues")
 	}
 }
@@ -246,7 +244,7 @@ func TestClientTraceEvents(t *testing.T) {
 	req, _ := http.NewRequest("GET", srv.URL, nil)
 	get(t, tracedClient(t, WithTracer(tr), WithClientTrace()), req)
 	events := map[string]bool{}
-	for _, l := range one(t, tr, clientKind).Logs() {
+	for _, l := range tracetest.WaitOne(t, tr, clientKind).Logs() {
 		events[l.Fields[0].ValueString] = true
 	}
 	for _, e := range []string{"get conn", "connect start", "connect done", "got conn", "wrote request", "first response byte"} {
@@ -255,7 +253,7 @@ func TestClientTraceEvents(t *testing.T) {
 		}
 	}
 	// Unsampled jaeger spans log nothing, but still propagate.
-	jt := jaegerTracer(t, false)
+	jt, _ := tracetest.Jaeger(t, "nethttp-test", false)
 	var seen string
 	srv2 := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen = r.Header.Get("Uber-Trace-Id") }))
 	req, _ = http.NewRequest("GET", srv2.URL, nil)

@@ -50,7 +50,8 @@
 //
 // The response writer the handler sees has exactly the optional interfaces of
 // the one it wraps (http.Flusher, http.Hijacker, http.Pusher) and an Unwrap
-// method, so http.ResponseController works. A handler that never writes is a
+// method, so http.ResponseController works; the deprecated
+// http.CloseNotifier is kept too. A handler that never writes is a
 // 200. A panic is recorded (as *PanicError) and re-panicked;
 // http.ErrAbortHandler is not an error. A hijacked connection is tagged
 // http.hijacked and its span ends when the handler returns. The route rename

@@ -6,15 +6,15 @@ import (
 	"testing"
 
 	"github.com/opentracing/opentracing-go"
-	"github.com/uber/jaeger-client-go"
+
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
 // FuzzMiddlewareTraceHeaders drives arbitrary trace headers through the
 // server's extract path: the handler always runs with a span, nothing
 // panics, and a rejected context never becomes a parent.
 func FuzzMiddlewareTraceHeaders(f *testing.F) {
-	tr, closer := jaeger.NewTracer("fuzz", jaeger.NewConstSampler(true), jaeger.NewNullReporter())
-	defer closer.Close()
+	tr := tracetest.JaegerNull(f, true)
 	f.Add("1:2:3:1", "Uberctx-tenant", "acme", "/p?q=1")
 	f.Add("ffffffffffffffffffffffffffffffffff:0:0:zz", "Jaeger-Baggage", "k=v, k2", "/")
 	f.Add("0:0:0:0", "Jaeger-Debug-Id", "\x00\xff", "//a/../b?x")

@@ -6,36 +6,12 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/opentracing/opentracing-go"
-	"github.com/opentracing/opentracing-go/mocktracer"
-	"github.com/uber/jaeger-client-go"
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
 // Per-call overhead of the wrappers against the bare handler and transport,
 // in process (no network) so the difference is the wrapper's own cost, and
 // over loopback for the end-to-end picture.
-
-type benchTracer struct {
-	name  string
-	tr    func(b *testing.B) opentracing.Tracer
-	reset func()
-}
-
-func benchTracers() []benchTracer {
-	mock := mocktracer.New()
-	return []benchTracer{
-		{name: "noop", tr: func(*testing.B) opentracing.Tracer { return opentracing.NoopTracer{} }},
-		{name: "mock", tr: func(*testing.B) opentracing.Tracer { return mock }, reset: mock.Reset},
-		{name: "jaeger-sampled", tr: func(b *testing.B) opentracing.Tracer { return benchJaeger(b, true) }},
-		{name: "jaeger-unsampled", tr: func(b *testing.B) opentracing.Tracer { return benchJaeger(b, false) }},
-	}
-}
-
-func benchJaeger(b *testing.B, sampled bool) opentracing.Tracer {
-	tr, closer := jaeger.NewTracer("bench", jaeger.NewConstSampler(sampled), jaeger.NewNullReporter())
-	b.Cleanup(func() { closer.Close() })
-	return tr
-}
 
 // discardWriter is the cheapest possible ResponseWriter.
 type discardWriter struct{ h http.Header }
@@ -49,18 +25,16 @@ func BenchmarkServer(b *testing.B) {
 	req := httptest.NewRequest("GET", "/orders/7?x=1", nil)
 	req.RemoteAddr = "10.0.0.1:5555"
 	w := &discardWriter{h: http.Header{}}
-	run := func(b *testing.B, h http.Handler, reset func()) {
+	run := func(b *testing.B, h http.Handler, bt tracetest.BenchTracer) {
 		b.ReportAllocs()
 		for i := 0; b.Loop(); i++ {
 			h.ServeHTTP(w, req)
-			if reset != nil && i%1024 == 0 {
-				reset()
-			}
+			bt.Trim(i)
 		}
 	}
-	b.Run("bare", func(b *testing.B) { run(b, h, nil) })
-	for _, bt := range benchTracers() {
-		b.Run(bt.name, func(b *testing.B) { run(b, Middleware(bt.tr(b), h), bt.reset) })
+	b.Run("bare", func(b *testing.B) { run(b, h, tracetest.Bare) })
+	for _, bt := range tracetest.BenchTracers() {
+		b.Run(bt.Name, func(b *testing.B) { run(b, Middleware(bt.Tracer(b), h), bt) })
 	}
 }
 
@@ -73,7 +47,7 @@ func (stubTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 
 func BenchmarkClient(b *testing.B) {
 	req, _ := http.NewRequest("GET", "http://orders.internal:8080/orders/7?x=1", nil)
-	run := func(b *testing.B, rt http.RoundTripper, reset func()) {
+	run := func(b *testing.B, rt http.RoundTripper, bt tracetest.BenchTracer) {
 		b.ReportAllocs()
 		for i := 0; b.Loop(); i++ {
 			resp, err := rt.RoundTrip(req)
@@ -81,21 +55,19 @@ func BenchmarkClient(b *testing.B) {
 				b.Fatal(err)
 			}
 			resp.Body.Close()
-			if reset != nil && i%1024 == 0 {
-				reset()
-			}
+			bt.Trim(i)
 		}
 	}
-	b.Run("bare", func(b *testing.B) { run(b, stubTransport{}, nil) })
-	for _, bt := range benchTracers() {
-		b.Run(bt.name, func(b *testing.B) { run(b, NewTransport(stubTransport{}, WithTracer(bt.tr(b))), bt.reset) })
+	b.Run("bare", func(b *testing.B) { run(b, stubTransport{}, tracetest.Bare) })
+	for _, bt := range tracetest.BenchTracers() {
+		b.Run(bt.Name, func(b *testing.B) { run(b, NewTransport(stubTransport{}, WithTracer(bt.Tracer(b))), bt) })
 	}
 }
 
 // BenchmarkLoopback is a whole request over 127.0.0.1, traced on both sides.
 func BenchmarkLoopback(b *testing.B) {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
-	run := func(b *testing.B, srvH http.Handler, rt func(http.RoundTripper) http.RoundTripper, reset func()) {
+	run := func(b *testing.B, srvH http.Handler, rt func(http.RoundTripper) http.RoundTripper, bt tracetest.BenchTracer) {
 		srv := httptest.NewServer(srvH)
 		defer srv.Close()
 		base := &http.Transport{}
@@ -109,18 +81,16 @@ func BenchmarkLoopback(b *testing.B) {
 			}
 			io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
-			if reset != nil && i%1024 == 0 {
-				reset()
-			}
+			bt.Trim(i)
 		}
 	}
 	b.Run("bare", func(b *testing.B) {
-		run(b, h, func(rt http.RoundTripper) http.RoundTripper { return rt }, nil)
+		run(b, h, func(rt http.RoundTripper) http.RoundTripper { return rt }, tracetest.Bare)
 	})
-	for _, bt := range benchTracers() {
-		b.Run(bt.name, func(b *testing.B) {
-			tr := bt.tr(b)
-			run(b, Middleware(tr, h), func(rt http.RoundTripper) http.RoundTripper { return NewTransport(rt, WithTracer(tr)) }, bt.reset)
+	for _, bt := range tracetest.BenchTracers() {
+		b.Run(bt.Name, func(b *testing.B) {
+			tr := bt.Tracer(b)
+			run(b, Middleware(tr, h), func(rt http.RoundTripper) http.RoundTripper { return NewTransport(rt, WithTracer(tr)) }, bt)
 		})
 	}
 }

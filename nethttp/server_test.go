@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -17,6 +16,8 @@ import (
 	"github.com/opentracing/opentracing-go/ext"
 	"github.com/opentracing/opentracing-go/mocktracer"
 	"github.com/uber/jaeger-client-go"
+
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
 var (
@@ -46,7 +47,7 @@ func TestClientServerParentAndBaggage(t *testing.T) {
 	if req.Header.Get("Uber-Trace-Id") != "" || len(req.Header) != 0 {
 		t.Fatalf("caller's request was modified: %v", req.Header)
 	}
-	c, s := one(t, tr, clientKind), one(t, tr, serverKind)
+	c, s := tracetest.WaitOne(t, tr, clientKind), tracetest.WaitOne(t, tr, serverKind)
 	rootID := root.(*mocktracer.MockSpan).SpanContext.SpanID
 	if c.ParentID != rootID || s.ParentID != c.SpanContext.SpanID || s.SpanContext.TraceID != c.SpanContext.TraceID {
 		t.Fatalf("parents: root %d client %d<-%d server %d<-%d", rootID, c.SpanContext.SpanID, c.ParentID, s.SpanContext.SpanID, s.ParentID)
@@ -74,7 +75,7 @@ func TestClientServerParentAndBaggage(t *testing.T) {
 // The same with a real jaeger tracer on both sides: one trace id, the
 // server's parent is the client span, baggage crosses.
 func TestJaegerPropagation(t *testing.T) {
-	tr := jaegerTracer(t, true)
+	tr, _ := tracetest.Jaeger(t, "nethttp-test", true)
 	got := make(chan jaeger.SpanContext, 1)
 	srv := serve(t, Middleware(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sc := opentracing.SpanFromContext(r.Context()).Context().(jaeger.SpanContext)
@@ -117,12 +118,12 @@ func TestServerStatusAndErrors(t *testing.T) {
 			srv := serve(t, Middleware(tr, tc.h))
 			req, _ := http.NewRequest("GET", srv.URL, nil)
 			get(t, &http.Client{Transport: baseTransport(t)}, req)
-			s := one(t, tr, serverKind)
+			s := tracetest.WaitOne(t, tr, serverKind)
 			if s.Tag("http.status_code") != tc.code || (s.Tag("error") == true) != tc.isError {
 				t.Fatalf("tags %v", s.Tags())
 			}
 			if tc.isError {
-				if f := errorLog(s); f["error.kind"] != "HTTP 503" || f["message"] != "503 Service Unavailable" {
+				if f := tracetest.ErrorLog(s); f["error.kind"] != "HTTP 503" || f["message"] != "503 Service Unavailable" {
 					t.Fatalf("error log %v", f)
 				}
 			}
@@ -156,14 +157,14 @@ func TestServerPanic(t *testing.T) {
 	if recovered = <-recoveredCh; recovered != "boom" {
 		t.Fatalf("panic not re-raised with its value: %v", recovered)
 	}
-	s := one(t, tr, serverKind)
-	if f := errorLog(s); s.Tag("error") != true || f["error.kind"] != "panic" || f["message"] != "panic: boom" {
+	s := tracetest.WaitOne(t, tr, serverKind)
+	if f := tracetest.ErrorLog(s); s.Tag("error") != true || f["error.kind"] != "panic" || f["message"] != "panic: boom" {
 		t.Fatalf("panic not recorded: %v %v", s.Tags(), f)
 	}
 	tr.Reset()
 	c.Get(srv.URL + "/abort")
 	recovered = <-recoveredCh
-	s = one(t, tr, serverKind)
+	s = tracetest.WaitOne(t, tr, serverKind)
 	if s.Tag("error") != nil || recovered != http.ErrAbortHandler {
 		t.Fatalf("ErrAbortHandler recorded as error: %v", s.Tags())
 	}
@@ -183,7 +184,7 @@ func TestServerRoutePatternAndFilter(t *testing.T) {
 		}
 		resp.Body.Close()
 	}
-	spans := byKind(tr, serverKind)
+	spans := tracetest.ByKind(tr, serverKind)
 	if len(spans) != 2 {
 		t.Fatalf("want 2 spans (health check filtered), got %d", len(spans))
 	}
@@ -199,7 +200,7 @@ func TestServerRoutePatternAndFilter(t *testing.T) {
 	srv2 := serve(t, Middleware(tr, mux, WithOperationNameFunc(func(r *http.Request) string { return "items" })))
 	resp, _ := c.Get(srv2.URL + "/items/1")
 	resp.Body.Close()
-	if n := one(t, tr, serverKind).OperationName; n != "items" {
+	if n := tracetest.WaitOne(t, tr, serverKind).OperationName; n != "items" {
 		t.Fatalf("name %q", n)
 	}
 }
@@ -251,7 +252,7 @@ func TestServerResponseControllerFlushAndHijack(t *testing.T) {
 	if string(rest) != "part2" {
 		t.Fatalf("rest %q", rest)
 	}
-	if s := one(t, tr, serverKind); s.Tag("http.status_code") != uint16(200) {
+	if s := tracetest.WaitOne(t, tr, serverKind); s.Tag("http.status_code") != uint16(200) {
 		t.Fatalf("flush status %v", s.Tags())
 	}
 	tr.Reset()
@@ -265,7 +266,7 @@ func TestServerResponseControllerFlushAndHijack(t *testing.T) {
 	if string(body) != "hijacked" {
 		t.Fatalf("hijacked body %q", body)
 	}
-	if s := one(t, tr, serverKind); s.Tag("http.hijacked") != true || s.Tag("http.status_code") != nil {
+	if s := tracetest.WaitOne(t, tr, serverKind); s.Tag("http.hijacked") != true || s.Tag("http.status_code") != nil {
 		t.Fatalf("hijack tags %v", s.Tags())
 	}
 }
@@ -333,13 +334,8 @@ func TestServerSecretsNotTagged(t *testing.T) {
 	req.Header.Set("User-Agent", "tester")
 	req.SetBasicAuth("user", "basic-secret")
 	get(t, &http.Client{Transport: baseTransport(t)}, req)
-	s := one(t, tr, serverKind)
-	dump := fmt.Sprint(s.Tags(), s.Logs(), s.OperationName)
-	for _, secret := range []string{"secret", "Bearer", "basic"} {
-		if strings.Contains(dump, secret) {
-			t.Fatalf("%q in span: %s", secret, dump)
-		}
-	}
+	s := tracetest.WaitOne(t, tr, serverKind)
+	tracetest.AssertNoSecret(t, []*mocktracer.MockSpan{s}, "secret", "Bearer", "basic")
 	if s.Tag("http.request.header.user-agent") != "tester" || s.Tag("http.response.header.x-request-id") != "rid-1" {
 		t.Fatalf("allowed headers not tagged: %v", s.Tags())
 	}
@@ -359,7 +355,7 @@ func TestServerKeepQueryAndChildOnly(t *testing.T) {
 	}
 	req, _ := http.NewRequestWithContext(opentracing.ContextWithSpan(context.Background(), tr.StartSpan("root")), "GET", srv.URL+"/q?a=1", nil)
 	get(t, tracedClient(t, WithTracer(tr)), req)
-	if u := one(t, tr, serverKind).Tag("http.url"); u != "/q?a=1" {
+	if u := tracetest.WaitOne(t, tr, serverKind).Tag("http.url"); u != "/q?a=1" {
 		t.Fatalf("url %v", u)
 	}
 }
@@ -389,7 +385,7 @@ func TestServerTracerResolution(t *testing.T) {
 
 // A hostile trace header never fails the request: a new root, flagged.
 func TestServerCorruptTraceHeaders(t *testing.T) {
-	tr := jaegerTracer(t, true)
+	tr, _ := tracetest.Jaeger(t, "nethttp-test", true)
 	var sc jaeger.SpanContext
 	var span *jaeger.Span
 	srv := serve(t, Middleware(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -408,4 +404,52 @@ func TestServerCorruptTraceHeaders(t *testing.T) {
 			t.Fatalf("%.20q became a parent", v)
 		}
 	}
+}
+
+// Handlers and frameworks still assert http.CloseNotifier without checking
+// (gin's Context.Stream calls CloseNotify on the writer it was given): the
+// wrapped writer must keep it, and the channel must fire when the client
+// goes away.
+func TestServerKeepsCloseNotifier(t *testing.T) {
+	tr := mocktracer.New()
+	gone := make(chan bool, 1)
+	started := make(chan struct{})
+	srv := serve(t, Middleware(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cn, ok := w.(http.CloseNotifier)
+		if !ok {
+			t.Error("http.CloseNotifier lost")
+			close(started)
+			gone <- true
+			return
+		}
+		ch := cn.CloseNotify()
+		close(started)
+		select {
+		case v := <-ch:
+			gone <- v
+		case <-time.After(5 * time.Second):
+			gone <- false
+		}
+	})))
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(conn, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	<-started
+	conn.Close()
+	if !<-gone {
+		t.Fatal("CloseNotify did not fire when the client went away")
+	}
+	tracetest.WaitOne(t, tr, serverKind)
+
+	// A writer that cannot notify (a recorder) still answers the assertion
+	// with a channel that never fires, rather than a panic.
+	Middleware(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-w.(http.CloseNotifier).CloseNotify():
+			t.Error("recorder notified")
+		default:
+		}
+	})).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
 }

@@ -12,7 +12,6 @@ import (
 )
 
 const (
-	redacted     = "REDACTED"
 	maxMethodLen = 32
 )
 
@@ -52,58 +51,14 @@ func routeName(method, pattern string) string {
 	return operationName(method) + " " + pattern
 }
 
-// tagURL sets http.url: scheme and host when the URL has them, the path, and
-// the query with its values redacted unless keepQuery. Userinfo and fragments
-// are never included.
+// tagURL sets http.url, capped: no userinfo or fragment, query values
+// redacted unless keepQuery (see core.RedactURL).
 func tagURL(span opentracing.Span, u *url.URL, keepQuery bool, max int) {
 	if u == nil {
 		return
 	}
-	var b strings.Builder
-	b.Grow(len(u.Scheme) + len(u.Host) + len(u.Path) + len(u.RawQuery) + 4)
-	if u.Host != "" {
-		if u.Scheme != "" {
-			b.WriteString(u.Scheme)
-			b.WriteString("://")
-		} else {
-			b.WriteString("//")
-		}
-		b.WriteString(u.Host)
-	}
-	b.WriteString(u.EscapedPath())
-	if u.RawQuery != "" || u.ForceQuery {
-		b.WriteByte('?')
-		if keepQuery {
-			b.WriteString(u.RawQuery)
-		} else {
-			writeRedactedQuery(&b, u.RawQuery)
-		}
-	}
-	s, _ := core.Truncate(b.String(), max)
+	s, _ := core.Truncate(core.RedactURL(u, keepQuery), max)
 	ext.HTTPUrl.Set(span, s)
-}
-
-// writeRedactedQuery keeps parameter names and replaces values. A parameter
-// without "=" is replaced whole: a bare item may itself be a token.
-func writeRedactedQuery(b *strings.Builder, q string) {
-	for i := 0; q != ""; i++ {
-		var item string
-		item, q, _ = strings.Cut(q, "&")
-		if i > 0 {
-			b.WriteByte('&')
-		}
-		if item == "" {
-			continue
-		}
-		key, _, hasValue := strings.Cut(item, "=")
-		if !hasValue {
-			b.WriteString(redacted)
-			continue
-		}
-		b.WriteString(key)
-		b.WriteByte('=')
-		b.WriteString(redacted)
-	}
 }
 
 // tagMethod sets http.method, capped: the method is whatever the client sent.

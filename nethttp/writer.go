@@ -11,7 +11,8 @@ import (
 // returns it as a value that has exactly the optional interfaces (Flusher,
 // Hijacker, Pusher) of the writer it wraps, so a handler's type assertions
 // answer as they would without tracing; Unwrap lets http.ResponseController
-// reach everything else (deadlines, full duplex).
+// reach everything else (deadlines, full duplex). http.CloseNotifier is
+// always there (see CloseNotify).
 type responseWriter struct {
 	http.ResponseWriter
 	status   int // first final status written; 0 until then
@@ -64,6 +65,17 @@ func (w *responseWriter) hijack() (net.Conn, *bufio.ReadWriter, error) {
 		w.hijacked = true
 	}
 	return c, rw, err
+}
+
+// CloseNotify keeps the deprecated http.CloseNotifier, which both of
+// net/http's own writers implement and which frameworks still assert without
+// checking (gin's Context.Stream). A writer that cannot notify gets a channel
+// that never fires.
+func (w *responseWriter) CloseNotify() <-chan bool {
+	if cn, ok := w.ResponseWriter.(http.CloseNotifier); ok {
+		return cn.CloseNotify()
+	}
+	return make(chan bool)
 }
 
 func (w *responseWriter) push(target string, opts *http.PushOptions) error {

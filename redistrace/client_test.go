@@ -14,6 +14,7 @@ import (
 	"github.com/uber/jaeger-client-go"
 
 	"github.com/tracewrap/tracewrap/internal/testenv"
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 	"github.com/tracewrap/tracewrap/redistrace"
 )
 
@@ -79,7 +80,7 @@ func TestNilIsNotAnError(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 	s := redisSpans(tr)[0]
-	if s.Tag("error") != nil || errorLog(s) != nil {
+	if s.Tag("error") != nil || tracetest.ErrorLog(s) != nil {
 		t.Fatalf("redis.Nil marked as error: %v", s.Tags())
 	}
 }
@@ -94,7 +95,7 @@ func TestFailedCommandIsTagged(t *testing.T) {
 		t.Fatal("incr of a string succeeded")
 	}
 	s := redisSpans(tr)[1]
-	f := errorLog(s)
+	f := tracetest.ErrorLog(s)
 	if s.Tag("error") != true || f == nil || f["error.kind"] != "proto.RedisError" || f["message"] != err.Error() {
 		t.Fatalf("error not recorded: %v %v", s.Tags(), f)
 	}
@@ -189,10 +190,10 @@ func TestBlockingCommandsAndTimeouts(t *testing.T) {
 	if spans[0].Tag("error") != nil || spans[0].Tag("db.statement") != "blpop "+q+" 1" {
 		t.Errorf("blpop: %v", spans[0].Tags())
 	}
-	if f := errorLog(spans[1]); spans[1].Tag("error") != true || f["message"] != context.DeadlineExceeded.Error() {
+	if f := tracetest.ErrorLog(spans[1]); spans[1].Tag("error") != true || f["message"] != context.DeadlineExceeded.Error() {
 		t.Errorf("deadline not recorded: %v %v", spans[1].Tags(), f)
 	}
-	if f := errorLog(spans[2]); spans[2].Tag("error") != true || f["message"] != context.Canceled.Error() {
+	if f := tracetest.ErrorLog(spans[2]); spans[2].Tag("error") != true || f["message"] != context.Canceled.Error() {
 		t.Errorf("cancel not recorded: %v %v", spans[2].Tags(), f)
 	}
 	// The client still works after a connection was dropped mid-command.
@@ -340,14 +341,13 @@ func TestACLUserPasswordNeverInSpans(t *testing.T) {
 	if st := spans[2].Tag("db.statement"); st != "AUTH "+testenv.RedisACLUser+" ?" {
 		t.Errorf("auth statement %v", st)
 	}
-	assertNoSecret(t, spans, testenv.RedisACLPassword)
+	tracetest.AssertNoSecret(t, spans, testenv.RedisACLPassword)
 }
 
 func TestJaegerSpansJoinTheTrace(t *testing.T) {
 	addr := testenv.RedisAddr(t)
 	for _, sampled := range []bool{true, false} {
-		rep := jaeger.NewInMemoryReporter()
-		tr, closer := jaeger.NewTracer("redistrace-test", jaeger.NewConstSampler(sampled), rep)
+		tr, rep := tracetest.Jaeger(t, "redistrace-test", sampled)
 		c := redistrace.NewClient(&redis.Options{Addr: addr}, redistrace.WithTracer(tr))
 		parent := tr.StartSpan("parent").SetBaggageItem("tenant", "acme")
 		ctx := opentracing.ContextWithSpan(context.Background(), parent)
@@ -362,7 +362,6 @@ func TestJaegerSpansJoinTheTrace(t *testing.T) {
 		c.Close()
 		c2.Close()
 		spans := rep.GetSpans()
-		closer.Close()
 		if seen == nil || seen.BaggageItem("tenant") != "acme" {
 			t.Fatalf("baggage not inherited")
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/opentracing/opentracing-go/mocktracer"
 
 	"github.com/tracewrap/tracewrap/internal/testenv"
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 	"github.com/tracewrap/tracewrap/redistrace"
 )
 
@@ -120,7 +121,7 @@ func TestClusterOneSpanPerCommandWithServingNode(t *testing.T) {
 	if tx.Tag("db.redis.tx") != true || tx.Tag("peer.address") != tagNode.Options().Addr || tx.Tag("db.redis.pipeline_length") != 2 {
 		t.Errorf("tx pipeline: %v", tx.Tags())
 	}
-	assertNoSecret(t, spans, testenv.RedisACLPassword)
+	tracetest.AssertNoSecret(t, spans, testenv.RedisACLPassword)
 }
 
 // Commands sent straight to a node client (a Watch transaction, a

@@ -43,7 +43,8 @@
 // Credentials are always replaced by "?": AUTH's password, HELLO ... AUTH,
 // CONFIG SET requirepass/masterauth (any parameter naming a password or
 // auth), ACL SETUSER password rules (>pass, <pass, #hash, !hash, selectors),
-// MIGRATE ... AUTH / AUTH2, SENTINEL SET/CONFIG SET auth-pass.
+// MIGRATE ... AUTH / AUTH2, SENTINEL SET/CONFIG SET auth-pass; also in the
+// error log when the server echoes them (an unknown CONFIG, a bad ACL rule).
 // WithStatementMode(StatementKeysOnly) shows only command names, subcommands
 // and keys; StatementOmitted sets no db.statement. WithCommandFilter leaves
 // chosen commands untraced (and out of pipeline statements).

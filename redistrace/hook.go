@@ -55,13 +55,8 @@ type hook struct {
 	// Tags set on every span, boxed once: db.type, db.instance, db.user,
 	// peer.*. peerTags are the peer.* ones alone, which a node hook lends to
 	// its front's spans.
-	static   []tag
-	peerTags []tag
-}
-
-type tag struct {
-	key string
-	val any
+	static   core.Tags
+	peerTags core.Tags
 }
 
 // staticTags describes the server a hook talks to. Zero values are left out:
@@ -71,41 +66,21 @@ type staticTags struct {
 }
 
 func (h *hook) setStatic(st staticTags) {
-	h.static = append(h.static[:0], tag{string(ext.DBType), "redis"})
+	h.static = append(h.static[:0], opentracing.Tag{Key: string(ext.DBType), Value: "redis"})
 	if st.dbInstance != "" {
-		h.static = append(h.static, tag{string(ext.DBInstance), st.dbInstance})
+		h.static = append(h.static, opentracing.Tag{Key: string(ext.DBInstance), Value: st.dbInstance})
 	}
 	if st.user != "" {
-		h.static = append(h.static, tag{string(ext.DBUser), st.user})
+		h.static = append(h.static, opentracing.Tag{Key: string(ext.DBUser), Value: st.user})
 	}
 	if st.peerService != "" {
-		h.static = append(h.static, tag{string(ext.PeerService), st.peerService})
+		h.static = append(h.static, opentracing.Tag{Key: string(ext.PeerService), Value: st.peerService})
 	}
 	if st.addr != "" {
 		h.addr = st.addr
-		rec := &tagRecorder{}
-		core.ParsePeer(st.addr).Apply(rec)
-		h.peerTags = rec.tags
-		h.static = append(h.static, rec.tags...)
+		h.peerTags = core.CaptureTags(core.ParsePeer(st.addr).Apply)
+		h.static = append(h.static, h.peerTags...)
 	}
-}
-
-func applyTags(span opentracing.Span, tags []tag) {
-	for _, t := range tags {
-		span.SetTag(t.key, t.val)
-	}
-}
-
-// tagRecorder is a span that only records the tags set on it, so tags that
-// core computes (peer.*) can be boxed once and replayed on every span.
-type tagRecorder struct {
-	opentracing.Span // nil: only SetTag is used
-	tags             []tag
-}
-
-func (r *tagRecorder) SetTag(key string, value any) opentracing.Span {
-	r.tags = append(r.tags, tag{key, value})
-	return r
 }
 
 var _ redis.Hook = (*hook)(nil)
@@ -136,10 +111,15 @@ func (c *callCtx) Value(key any) any {
 	return c.Context.Value(key)
 }
 
-// running returns the call h started in ctx, if any.
+// running returns the call h started in ctx, if any. ctx is nil when a hook
+// after ours failed its Before side with `return nil, err`: go-redis still
+// runs our After side with it. That call's span is lost, not a panic.
 func running(ctx context.Context, h *hook) *callCtx {
 	if c, ok := ctx.(*callCtx); ok && c.hook == h { // the usual case: no hook after ours
 		return c
+	}
+	if ctx == nil {
+		return nil
 	}
 	c, _ := ctx.Value(h).(*callCtx)
 	return c
@@ -213,7 +193,7 @@ func (h *hook) start(ctx context.Context, cmd redis.Cmder, cmds []redis.Cmder) c
 		return ctx
 	}
 	c.span = span
-	applyTags(span, h.static)
+	h.static.Apply(span)
 	return c
 }
 
@@ -245,6 +225,13 @@ func (h *hook) finish(c *callCtx, err error) {
 			c.tagNodes()
 		}
 	}
+	if err != nil {
+		failed := c.call.Cmd
+		if failed == nil {
+			failed, _ = firstError(c.call.Cmds)
+		}
+		err = redactError(failed, err)
+	}
 	cfg.core.Finish(span, &c.call, err, time.Time{})
 }
 
@@ -256,13 +243,13 @@ func (c *callCtx) tagNodes() {
 	switch {
 	case c.node != nil:
 		c.call.Addr = c.node.addr
-		applyTags(c.span, c.node.peerTags)
+		c.node.peerTags.Apply(c.span)
 		if c.attempts > 1 {
 			c.span.SetTag(tagAttempts, c.attempts)
 		}
 	case len(c.nodes) == 1:
 		c.call.Addr = c.nodes[0].addr
-		applyTags(c.span, c.nodes[0].peerTags)
+		c.nodes[0].peerTags.Apply(c.span)
 	case len(c.nodes) > 1:
 		var b strings.Builder
 		for i, n := range c.nodes {

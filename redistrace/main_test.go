@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -45,7 +44,7 @@ func withParent(tr opentracing.Tracer) (context.Context, opentracing.Span) {
 	return opentracing.ContextWithSpan(context.Background(), p), p
 }
 
-// spansNamed returns the finished spans other than "parent".
+// redisSpans returns the finished spans other than "parent".
 func redisSpans(tr *mocktracer.MockTracer) []*mocktracer.MockSpan {
 	var out []*mocktracer.MockSpan
 	for _, s := range tr.FinishedSpans() {
@@ -56,46 +55,14 @@ func redisSpans(tr *mocktracer.MockTracer) []*mocktracer.MockSpan {
 	return out
 }
 
-// errorLog returns the fields of the span's error log, or nil.
-func errorLog(s *mocktracer.MockSpan) map[string]string {
-	for _, l := range s.Logs() {
-		f := map[string]string{}
-		for _, kv := range l.Fields {
-			f[kv.Key] = kv.ValueString
-		}
-		if f["event"] == "error" {
-			return f
-		}
-	}
-	return nil
-}
-
-// assertNoSecret fails when any name, tag or log of any span mentions one of
-// the secrets.
-func assertNoSecret(t *testing.T, spans []*mocktracer.MockSpan, secrets ...string) {
-	t.Helper()
-	for _, s := range spans {
-		text := s.OperationName + fmt.Sprint(s.Tags())
-		for _, l := range s.Logs() {
-			for _, kv := range l.Fields {
-				text += " " + kv.Key + "=" + kv.ValueString
-			}
-		}
-		for _, secret := range secrets {
-			if strings.Contains(text, secret) {
-				t.Errorf("span %s leaks a secret: %s", s.OperationName, text)
-			}
-		}
-	}
-}
-
 // redisServer is a private redis-server this test starts and may stop, so
 // the shared one is never touched.
 type redisServer struct {
-	t    testing.TB
-	port int
-	dir  string
-	cmd  *exec.Cmd
+	t     testing.TB
+	port  int
+	dir   string
+	extra []string // more redis-server arguments
+	cmd   *exec.Cmd
 }
 
 func (s *redisServer) addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
@@ -103,7 +70,7 @@ func (s *redisServer) addr() string { return "127.0.0.1:" + strconv.Itoa(s.port)
 // newRedisServer starts redis-server on a free loopback port with no
 // persistence. Without the binary the test is skipped, or failed when
 // services are required.
-func newRedisServer(t testing.TB) *redisServer {
+func newRedisServer(t testing.TB, extra ...string) *redisServer {
 	t.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		msg := "redis-server binary not found (installed by `scripts/services up`): " + err.Error()
@@ -118,7 +85,7 @@ func newRedisServer(t testing.TB) *redisServer {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	s := &redisServer{t: t, port: port, dir: t.TempDir()}
+	s := &redisServer{t: t, port: port, dir: t.TempDir(), extra: extra}
 	s.start()
 	t.Cleanup(s.stop)
 	return s
@@ -129,6 +96,7 @@ func (s *redisServer) start() {
 	s.cmd = exec.Command("redis-server", "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--dir", s.dir,
 		"--logfile", filepath.Join(s.dir, "redis.log"))
+	s.cmd.Args = append(s.cmd.Args, s.extra...)
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatal(err)
 	}

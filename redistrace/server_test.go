@@ -10,6 +10,7 @@ import (
 	"github.com/opentracing/opentracing-go/mocktracer"
 
 	"github.com/tracewrap/tracewrap/internal/testenv"
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 	"github.com/tracewrap/tracewrap/redistrace"
 )
 
@@ -39,7 +40,7 @@ func TestServerStoppedAndRestarted(t *testing.T) {
 	}
 	spans := redisSpans(tr)
 	for _, s := range spans[1:] {
-		if s.Tag("error") != true || errorLog(s) == nil {
+		if s.Tag("error") != true || tracetest.ErrorLog(s) == nil {
 			t.Errorf("%s with the server down not an error: %v", s.OperationName, s.Tags())
 		}
 	}
@@ -111,7 +112,7 @@ func TestCredentialCommandsOnRealServer(t *testing.T) {
 	if got := spans[5].Tag("db.statement"); got != "config set requirepass ?\nauth ?" {
 		t.Errorf("pipeline statement %q", got)
 	}
-	assertNoSecret(t, spans, requirepass, masterauth, userpass)
+	tracetest.AssertNoSecret(t, spans, requirepass, masterauth, userpass)
 }
 
 func TestRingAndPlainWrap(t *testing.T) {
@@ -173,4 +174,51 @@ func TestFailoverClientWithoutSentinel(t *testing.T) {
 	if s.Tag("peer.service") != "mymaster" || s.Tag("peer.address") != nil || s.Tag("db.instance") != "1" || s.Tag("error") != true {
 		t.Fatalf("failover span: %v", s.Tags())
 	}
+}
+
+// Redis echoes a failed command's first arguments in some errors: an unknown
+// (disabled or renamed) CONFIG or SENTINEL, a malformed ACL SETUSER rule.
+// The error log of the span must not carry the credential the statement
+// hides.
+func TestCredentialsEchoedInServerErrorsAreRedacted(t *testing.T) {
+	// Hardened servers and managed services disable CONFIG.
+	srv := newRedisServer(t, "--rename-command", "CONFIG", "")
+	tr := mocktracer.New()
+	c := redistrace.NewClient(&redis.Options{Addr: srv.addr()}, redistrace.WithTracer(tr))
+	defer c.Close()
+	ctx, _ := withParent(tr)
+	const secret = "Echoed-pw-3b7d"
+	shouldFail := func(err error) {
+		t.Helper()
+		if err == nil {
+			t.Fatal("command succeeded")
+		}
+		if !strings.Contains(err.Error(), secret) {
+			t.Fatalf("the server no longer echoes the argument (%v): the test proves nothing", err)
+		}
+	}
+	shouldFail(c.ConfigSet(ctx, "requirepass", secret).Err())
+	shouldFail(c.Do(ctx, "sentinel", "set", "mymaster", "auth-pass", secret).Err())
+	shouldFail(c.Do(ctx, "ACL", "SETUSER", "app", "on", "#"+secret).Err())
+	shouldFail(c.Do(ctx, "acl", "setuser", "app", "on", "(>"+secret).Err())
+	_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.Ping(ctx)
+		p.ConfigSet(ctx, "masterauth", secret)
+		return nil
+	})
+	shouldFail(err)
+
+	spans := redisSpans(tr)
+	if len(spans) != 5 {
+		t.Fatalf("%d spans", len(spans))
+	}
+	for _, s := range spans {
+		if s.Tag("error") != true || tracetest.ErrorLog(s) == nil {
+			t.Errorf("%s: the failure is not recorded: %v", s.OperationName, s.Tags())
+		}
+	}
+	if l := tracetest.ErrorLog(spans[0]); !strings.Contains(l["message"], "unknown command") || l["error.kind"] != "proto.RedisError" {
+		t.Errorf("redacted error log lost what happened: %v", l)
+	}
+	tracetest.AssertNoSecret(t, spans, secret)
 }

@@ -361,3 +361,41 @@ func isSecretParam(arg any) bool {
 	s = strings.ToLower(s)
 	return strings.Contains(s, "pass") || strings.Contains(s, "auth")
 }
+
+// echoedArgs is where Redis starts quoting a command's first arguments in an
+// error (an unknown command: CONFIG disabled, SENTINEL on a plain server). It
+// cuts them at 128 bytes, possibly inside a credential.
+const echoedArgs = "with args beginning with:"
+
+// redactError returns err with the credentials of cmd removed from its
+// message: Redis echoes arguments in some errors (an unknown command, a
+// malformed ACL SETUSER rule), and the message goes into the span's error
+// log. errors.Is/As and the error kind still see the original error.
+func redactError(cmd redis.Cmder, err error) error {
+	if cmd == nil || err == nil {
+		return err
+	}
+	args := cmd.Args()
+	kind := classify(args)
+	if kind == noSecret {
+		return err
+	}
+	msg := err.Error()
+	red := msg
+	if i := strings.Index(red, echoedArgs); i >= 0 {
+		red = red[:i+len(echoedArgs)] + " " + redacted
+	}
+	for i := 1; i < len(args); i++ {
+		if !kind.secret(args, i) {
+			continue
+		}
+		s, ok := argString(args[i])
+		if !ok {
+			s = fmt.Sprint(args[i])
+		}
+		if s != "" {
+			red = strings.ReplaceAll(red, s, redacted)
+		}
+	}
+	return core.WithRedactedMessage(err, red)
+}

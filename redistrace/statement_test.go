@@ -2,6 +2,7 @@ package redistrace
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -9,7 +10,8 @@ import (
 	"github.com/go-redis/redis/v8"
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/mocktracer"
-	"github.com/uber/jaeger-client-go"
+
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
 var ctx = context.Background()
@@ -170,8 +172,7 @@ func (c *countingCmd) Args() []any { c.reads++; return c.Cmd.Args() }
 
 func TestUnsampledSpansAreNotFormatted(t *testing.T) {
 	reads := func(sampled bool) int {
-		tr, closer := jaeger.NewTracer("t", jaeger.NewConstSampler(sampled), jaeger.NewNullReporter())
-		defer closer.Close()
+		tr := tracetest.JaegerNull(t, sampled)
 		h := NewHook(WithTracer(tr))
 		cmd := &countingCmd{Cmd: redis.NewCmd(ctx, "set", "k", "v")}
 		c, _ := h.BeforeProcess(ctx, cmd)
@@ -260,3 +261,39 @@ func FuzzStatement(f *testing.F) {
 		}
 	})
 }
+
+// A hook that fails its BeforeProcess with `return nil, err` makes go-redis
+// call the After side of every hook before it with a nil ctx. Ours must not
+// panic the user's call.
+func TestAfterWithNilContextFromAFailingHook(t *testing.T) {
+	tr := mocktracer.New()
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	defer rdb.Close()
+	rdb.AddHook(NewHook(WithTracer(tr)))
+	rdb.AddHook(failingHook{})
+	parent := tr.StartSpan("parent")
+	pctx := opentracing.ContextWithSpan(ctx, parent)
+	if err := rdb.Get(pctx, "k").Err(); err != errRefused {
+		t.Fatalf("get: %v", err)
+	}
+	if _, err := rdb.Pipelined(pctx, func(p redis.Pipeliner) error {
+		p.Get(pctx, "k")
+		return nil
+	}); err != errRefused {
+		t.Fatalf("pipeline: %v", err)
+	}
+}
+
+var errRefused = errors.New("refused by a hook")
+
+// failingHook refuses every call the way many hooks are written.
+type failingHook struct{}
+
+func (failingHook) BeforeProcess(context.Context, redis.Cmder) (context.Context, error) {
+	return nil, errRefused
+}
+func (failingHook) AfterProcess(context.Context, redis.Cmder) error { return nil }
+func (failingHook) BeforeProcessPipeline(context.Context, []redis.Cmder) (context.Context, error) {
+	return nil, errRefused
+}
+func (failingHook) AfterProcessPipeline(context.Context, []redis.Cmder) error { return nil }

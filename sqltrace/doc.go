@@ -19,7 +19,10 @@
 // sql.reset_session are made only with WithOptionalSpans. Every span has
 // component, span.kind=client, db.type=sql, db.statement (capped by
 // WithMaxStatementSize) and, read once from the DSN, db.instance, db.user and
-// peer.*; the password is never read into anything.
+// peer.*; the password is never read into anything. Databases quote the
+// offending value in error messages ("Duplicate entry 'alice@example.com'"),
+// so unless WithPayloadCapture is given the quoted parts of an error's message
+// are masked in the span's error log; the caller's error is untouched.
 //
 // A driver may answer driver.ErrSkip to make database/sql take another path
 // (go-sql-driver/mysql does for every statement with arguments unless

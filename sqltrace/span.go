@@ -86,6 +86,9 @@ func (d *db) start(call *Call, parent opentracing.SpanContext, start time.Time) 
 }
 
 func (d *db) finish(span opentracing.Span, call *Call, err error) {
+	if err != nil && span != nil && d.cfg.args == nil {
+		err = core.WithRedactedMessage(err, maskQuoted(err.Error()))
+	}
 	d.cfg.core.Finish(span, call, err, time.Time{})
 }
 

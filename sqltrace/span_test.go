@@ -12,6 +12,8 @@ import (
 	"github.com/opentracing/opentracing-go/ext"
 	"github.com/opentracing/opentracing-go/mocktracer"
 	"github.com/uber/jaeger-client-go"
+
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
 // openFake opens a database on a fake driver of shape, traced with opts.
@@ -180,9 +182,7 @@ func TestPayloadCapture(t *testing.T) {
 }
 
 func TestTraceComment(t *testing.T) {
-	reporter := jaeger.NewInMemoryReporter()
-	tr, closer := jaeger.NewTracer("sqltrace-test", jaeger.NewConstSampler(true), reporter)
-	defer closer.Close()
+	tr, reporter := tracetest.Jaeger(t, "sqltrace-test", true)
 	db, rec := openFake(t, "modern", WithTracer(tr), WithTraceComment())
 	parent := tr.StartSpan("parent")
 	parent.SetBaggageItem("user-email", "ann@example.com")

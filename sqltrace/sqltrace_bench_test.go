@@ -7,9 +7,7 @@ import (
 	"io"
 	"testing"
 
-	"github.com/opentracing/opentracing-go"
-	"github.com/opentracing/opentracing-go/mocktracer"
-	"github.com/uber/jaeger-client-go"
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
 // Overhead of the wrapper against the bare driver, per tracer. The in-memory
@@ -44,45 +42,17 @@ func (r *benchRows) Next(dest []driver.Value) error {
 	return nil
 }
 
-type benchTracer struct {
-	name   string
-	tracer func(b *testing.B) opentracing.Tracer
-}
-
-var benchTracers = []benchTracer{
-	{"noop", func(*testing.B) opentracing.Tracer { return opentracing.NoopTracer{} }},
-	{"mock", func(*testing.B) opentracing.Tracer { return mocktracer.New() }},
-	{"jaeger-sampled", func(b *testing.B) opentracing.Tracer {
-		tr, c := jaeger.NewTracer("bench", jaeger.NewConstSampler(true), jaeger.NewNullReporter())
-		b.Cleanup(func() { c.Close() })
-		return tr
-	}},
-	{"jaeger-unsampled", func(b *testing.B) opentracing.Tracer {
-		tr, c := jaeger.NewTracer("bench", jaeger.NewConstSampler(false), jaeger.NewNullReporter())
-		b.Cleanup(func() { c.Close() })
-		return tr
-	}},
-}
-
 // benchDBs yields the bare database and one wrapped database per tracer.
 func benchDBs(b *testing.B, open func(b *testing.B, opts ...Option) *sql.DB, run func(b *testing.B, db *sql.DB, ctx context.Context)) {
 	b.Run("bare", func(b *testing.B) {
 		run(b, open(b), context.Background())
 	})
-	for _, bt := range benchTracers {
-		b.Run(bt.name, func(b *testing.B) {
-			tr := bt.tracer(b)
-			parent := tr.StartSpan("parent")
-			defer parent.Finish()
-			ctx := opentracing.ContextWithSpan(context.Background(), parent)
-			db := open(b, WithTracer(tr))
-			if mt, ok := tr.(*mocktracer.MockTracer); ok {
-				// Keep the recorded spans from growing without bound.
-				run(b, db, ctx)
-				mt.Reset()
-				return
-			}
-			run(b, db, ctx)
+	for _, bt := range tracetest.BenchTracers() {
+		b.Run(bt.Name, func(b *testing.B) {
+			tr := bt.Tracer(b)
+			ctx := tracetest.ParentContext(tr)
+			run(b, open(b, WithTracer(tr)), ctx)
+			bt.Reset() // keep the recorded spans from growing without bound
 		})
 	}
 }
@@ -108,16 +78,21 @@ func BenchmarkFakeExec(b *testing.B) {
 	})
 }
 
-func BenchmarkFakeQueryRow(b *testing.B) {
-	benchDBs(b, openBench, func(b *testing.B, db *sql.DB, ctx context.Context) {
+// queryRow scans one int from query, with the argument 1, per iteration.
+func queryRow(query string) func(b *testing.B, db *sql.DB, ctx context.Context) {
+	return func(b *testing.B, db *sql.DB, ctx context.Context) {
 		b.ReportAllocs()
 		var v int
 		for b.Loop() {
-			if err := db.QueryRowContext(ctx, "SELECT v FROM t WHERE id = ?", 1).Scan(&v); err != nil {
+			if err := db.QueryRowContext(ctx, query, 1).Scan(&v); err != nil {
 				b.Fatal(err)
 			}
 		}
-	})
+	}
+}
+
+func BenchmarkFakeQueryRow(b *testing.B) {
+	benchDBs(b, openBench, queryRow("SELECT v FROM t WHERE id = ?"))
 }
 
 func openBenchMySQL(b *testing.B, opts ...Option) *sql.DB {
@@ -138,13 +113,5 @@ func openBenchMySQL(b *testing.B, opts ...Option) *sql.DB {
 }
 
 func BenchmarkMySQLQueryRow(b *testing.B) {
-	benchDBs(b, openBenchMySQL, func(b *testing.B, db *sql.DB, ctx context.Context) {
-		b.ReportAllocs()
-		var v int
-		for b.Loop() {
-			if err := db.QueryRowContext(ctx, "SELECT ? + 1", 1).Scan(&v); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	benchDBs(b, openBenchMySQL, queryRow("SELECT ? + 1"))
 }

@@ -8,6 +8,7 @@
 //
 // Init never blocks on, or fails because of, an unreachable agent or
 // collector: spans are sent in the background and dropped when nobody listens.
+// Close waits for the flush at most WithCloseTimeout (5 s by default).
 // Unlike jaeger-client-go's own default (a remote sampler that samples one
 // trace in a thousand until it reaches an agent), Init samples every trace
 // unless JAEGER_SAMPLER_TYPE says otherwise, so a first run shows its traces.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/opentracing/opentracing-go"
 	"github.com/uber/jaeger-client-go"
@@ -96,7 +97,10 @@ func Init(service string, opts ...Option) (opentracing.Tracer, io.Closer, error)
 }
 
 func install(service string, tr opentracing.Tracer, closer io.Closer, s settings) (opentracing.Tracer, io.Closer, error) {
-	c := &onceCloser{closer: closer, tracer: tr}
+	c := &onceCloser{closer: closer, tracer: tr, timeout: DefaultCloseTimeout}
+	if s.closeSet {
+		c.timeout = s.closeWait
+	}
 	if s.noGlobal {
 		return tr, c, nil
 	}
@@ -105,7 +109,8 @@ func install(service string, tr opentracing.Tracer, closer io.Closer, s settings
 	if global.tracer != nil {
 		s.logger.Infof("tracing: Init(%q) replaces the global tracer installed by Init(%q); "+
 			"spans started from now on go to the new one, and the old one still needs its own Close to flush", service, global.service)
-	} else if opentracing.IsGlobalTracerRegistered() {
+	} else if _, noop := opentracing.GlobalTracer().(opentracing.NoopTracer); !noop {
+		// A no-op (the default, or what a Close put back) is nothing to replace.
 		s.logger.Infof("tracing: Init(%q) replaces a global tracer that was installed without tracing.Init", service)
 	}
 	global.service, global.tracer = service, tr
@@ -118,11 +123,12 @@ func install(service string, tr opentracing.Tracer, closer io.Closer, s settings
 // is still the global one it uninstalls it, so calls made after Close are not
 // reported to a closed tracer.
 type onceCloser struct {
-	once   sync.Once
-	closer io.Closer
-	tracer opentracing.Tracer
-	global bool
-	err    error
+	once    sync.Once
+	closer  io.Closer
+	tracer  opentracing.Tracer
+	global  bool
+	timeout time.Duration // <= 0: no bound
+	err     error
 }
 
 func (c *onceCloser) Close() error {
@@ -135,9 +141,28 @@ func (c *onceCloser) Close() error {
 			}
 			global.Unlock()
 		}
-		c.err = c.closer.Close()
+		c.err = c.closeWithin()
 	})
 	return c.err
+}
+
+// closeWithin closes the tracer, giving up waiting after c.timeout; the
+// flush then goes on in the background (jaeger's reporter cannot be
+// interrupted).
+func (c *onceCloser) closeWithin() error {
+	if c.timeout <= 0 {
+		return c.closer.Close()
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.closer.Close() }()
+	t := time.NewTimer(c.timeout)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-t.C:
+		return fmt.Errorf("tracing: Close gave up after %v: the collector or agent is not taking spans; those still queued are sent in the background or lost", c.timeout)
+	}
 }
 
 type nopCloser struct{}

@@ -263,3 +263,78 @@ func (s *safeBuffer) Write(p []byte) (int, error) {
 	return s.b.Write(p)
 }
 func (s *safeBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// Init after a Close replaces nothing: Close put the no-op tracer back, and
+// the second Init must not claim it replaced a foreign tracer.
+func TestInitAfterCloseReplacesNothing(t *testing.T) {
+	clearJaegerEnv(t)
+	defer opentracing.SetGlobalTracer(opentracing.NoopTracer{})
+	log := &recordingLogger{}
+	_, c1, err := Init("first", WithReporter(jaeger.NewNullReporter()), WithLogger(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c1.Close()
+	_, c2, err := Init("second", WithReporter(jaeger.NewNullReporter()), WithLogger(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if strings.Contains(log.all(), "replaces") {
+		t.Fatalf("nothing was replaced, yet: %s", log.all())
+	}
+}
+
+// A collector that accepts connections and never answers (a black-holed
+// address, a hung proxy) holds each batch for jaeger's 5 s HTTP timeout, and
+// the reporter's Close drains the whole queue that way: minutes with a larger
+// JAEGER_REPORTER_MAX_QUEUE_SIZE. Close must give up within its bound and say
+// so, rather than hang a service's shutdown.
+func TestCloseIsBoundedOnAHungCollector(t *testing.T) {
+	clearJaegerEnv(t)
+	t.Setenv("JAEGER_REPORTER_MAX_QUEUE_SIZE", "1000")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c) // held open, never answered
+			mu.Unlock()
+		}
+	}()
+	defer func() { // let the abandoned flush fail fast, for goleak
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	}()
+	tr, closer, err := Init("hung-collector", WithoutGlobal(), WithCollector("http://"+ln.Addr().String()+"/api/traces"),
+		WithLogger(&recordingLogger{}), WithCloseTimeout(300*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2000; i++ {
+		tr.StartSpan("x").Finish()
+	}
+	start := time.Now()
+	err = closer.Close()
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("Close took %v", d)
+	}
+	if err == nil || !strings.Contains(err.Error(), "300ms") {
+		t.Fatalf("Close did not say it gave up: %v", err)
+	}
+	if err2 := closer.Close(); err2 != err {
+		t.Fatalf("second Close: %v", err2)
+	}
+}

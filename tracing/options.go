@@ -2,6 +2,7 @@ package tracing
 
 import (
 	"io"
+	"time"
 
 	"github.com/uber/jaeger-client-go"
 	jaegercfg "github.com/uber/jaeger-client-go/config"
@@ -20,7 +21,13 @@ type settings struct {
 	logger    jaeger.Logger
 	tags      map[string]string
 	configure []func(*jaegercfg.Configuration)
+	closeWait time.Duration
+	closeSet  bool
 }
+
+// DefaultCloseTimeout bounds how long the Closer waits for buffered spans to
+// be sent.
+const DefaultCloseTimeout = 5 * time.Second
 
 // WithoutGlobal keeps Init from installing the tracer as opentracing's global
 // tracer (useful for tests and for processes hosting several services).
@@ -51,6 +58,15 @@ func WithConsoleOutput(w io.Writer) Option { return func(s *settings) { s.consol
 // agent, a replaced global tracer). Default: the standard logger, with a
 // repeated message printed at most once a minute.
 func WithLogger(l jaeger.Logger) Option { return func(s *settings) { s.logger = l } }
+
+// WithCloseTimeout bounds how long Close waits for buffered spans to be sent
+// (default DefaultCloseTimeout). A collector that accepts connections but
+// never answers would otherwise hold Close for jaeger's 5 s HTTP timeout per
+// batch of queued spans. After the bound Close returns an error and the
+// flush goes on in the background. d <= 0 waits for as long as it takes.
+func WithCloseTimeout(d time.Duration) Option {
+	return func(s *settings) { s.closeWait, s.closeSet = d, true }
+}
 
 // WithTags adds process tags (like JAEGER_TAGS) to every span of the service.
 func WithTags(tags map[string]string) Option {

@@ -9,16 +9,12 @@ import (
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/mocktracer"
 	"github.com/uber/jaeger-client-go"
+
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
-func jaegerTracer(t testing.TB) opentracing.Tracer {
-	tr, closer := jaeger.NewTracer("test", jaeger.NewConstSampler(true), jaeger.NewNullReporter())
-	t.Cleanup(func() { closer.Close() })
-	return tr
-}
-
 func TestStartRemoteJoinsCallersTrace(t *testing.T) {
-	for name, tr := range map[string]opentracing.Tracer{"mock": mocktracer.New(), "jaeger": jaegerTracer(t)} {
+	for name, tr := range map[string]opentracing.Tracer{"mock": mocktracer.New(), "jaeger": tracetest.JaegerNull(t, true)} {
 		t.Run(name, func(t *testing.T) {
 			client := tr.StartSpan("client").SetBaggageItem("tenant", "acme")
 			h := http.Header{}
@@ -44,7 +40,7 @@ func TestStartRemoteJoinsCallersTrace(t *testing.T) {
 }
 
 func TestStartRemoteCorruptContextStartsRoot(t *testing.T) {
-	tr := jaegerTracer(t)
+	tr := tracetest.JaegerNull(t, true)
 	for _, h := range []http.Header{
 		{"Uber-Trace-Id": {"not-a-trace"}},
 		{"Uber-Trace-Id": {strings.Repeat("f", 1<<20)}},
@@ -78,7 +74,7 @@ func TestStartRemoteCorruptContextStartsRoot(t *testing.T) {
 }
 
 func TestExtractBoundsBaggageFlood(t *testing.T) {
-	tr := jaegerTracer(t)
+	tr := tracetest.JaegerNull(t, true)
 	client := tr.StartSpan("client")
 	h := http.Header{}
 	_ = tr.Inject(client.Context(), opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(h))
@@ -107,8 +103,7 @@ func TestExtractSurvivesTracerPanic(t *testing.T) {
 }
 
 func FuzzExtractHTTPHeaders(f *testing.F) {
-	tr, closer := jaeger.NewTracer("fuzz", jaeger.NewConstSampler(true), jaeger.NewNullReporter())
-	defer closer.Close()
+	tr := tracetest.JaegerNull(f, true)
 	f.Add("Uber-Trace-Id", "1:2:3:1", "Uberctx-a", "b")
 	f.Add("Uber-Trace-Id", "ffffffffffffffffffffffffffffffffff:0:0:zz", "Jaeger-Baggage", "k=v, k2")
 	f.Fuzz(func(t *testing.T, k1, v1, k2, v2 string) {

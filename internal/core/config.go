@@ -162,6 +162,9 @@ func (c *Config[T]) start(tr opentracing.Tracer, call T, parent opentracing.Span
 // StartFromContext starts a child of the span held by ctx and returns ctx
 // carrying the new span. When no span is made it returns (nil, ctx).
 func (c *Config[T]) StartFromContext(ctx context.Context, call T, def string, start time.Time) (opentracing.Span, context.Context) {
+	if ctx == nil { // some client APIs pass a nil ctx when the caller gave none
+		ctx = context.Background()
+	}
 	var parent opentracing.SpanContext
 	if ps := opentracing.SpanFromContext(ctx); ps != nil {
 		parent = ps.Context()

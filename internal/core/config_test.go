@@ -11,6 +11,8 @@ import (
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/ext"
 	"github.com/opentracing/opentracing-go/mocktracer"
+
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
 type call struct{ name string }
@@ -147,14 +149,11 @@ func TestErrorPolicy(t *testing.T) {
 			t.Fatalf("err %v: error tag %v, want %v", tc.err, got, tc.want)
 		}
 		if tc.want {
-			logs := ms.Logs()
+			logs := tracetest.LogFields(ms)
 			if len(logs) != 1 {
 				t.Fatalf("want one error log, got %d", len(logs))
 			}
-			f := map[string]string{}
-			for _, kv := range logs[0].Fields {
-				f[kv.Key] = kv.ValueString
-			}
+			f := logs[0]
 			if f["event"] != "error" || f["error.kind"] != "*errors.errorString" || f["message"] != "x" {
 				t.Fatalf("error log %v", f)
 			}
@@ -188,5 +187,18 @@ func TestIsSampled(t *testing.T) {
 	}
 	if !IsSampled(mocktracer.New().StartSpan("x")) {
 		t.Fatal("tracers that do not say are sampled")
+	}
+}
+
+func TestStartFromNilContext(t *testing.T) {
+	tr := mocktracer.New()
+	//lint:ignore SA1012 a nil ctx is what some client libraries hand over
+	span, ctx := newCfg(tr).StartFromContext(nil, call{}, "op", time.Time{}) //nolint:staticcheck
+	if span == nil || opentracing.SpanFromContext(ctx) != span {
+		t.Fatal("nil ctx: want a root span in a usable ctx")
+	}
+	span, _ = newCfg(tr, WithChildSpansOnly[call]()).StartFromContext(nil, call{}, "op", time.Time{}) //nolint:staticcheck
+	if span != nil {
+		t.Fatal("nil ctx has no parent")
 	}
 }

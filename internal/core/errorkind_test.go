@@ -3,9 +3,14 @@ package core
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/opentracing/opentracing-go/mocktracer"
+	"github.com/uber/jaeger-client-go"
 )
 
 type kindErr struct{ kind string }
@@ -47,5 +52,50 @@ func TestIsSensitiveKey(t *testing.T) {
 		if IsSensitiveKey(k) {
 			t.Errorf("%s sensitive", k)
 		}
+	}
+}
+
+func TestWithRedactedMessage(t *testing.T) {
+	base := fmt.Errorf("wrapped: %w", io.ErrUnexpectedEOF)
+	if WithRedactedMessage(base, base.Error()) != base || WithRedactedMessage(nil, "x") != nil {
+		t.Fatal("unchanged message must return the error itself")
+	}
+	red := WithRedactedMessage(base, "wrapped: ?")
+	if red.Error() != "wrapped: ?" || !errors.Is(red, io.ErrUnexpectedEOF) || ErrorKind(red) != ErrorKind(base) {
+		t.Fatalf("redacted error lost its identity: %v %q", red, ErrorKind(red))
+	}
+}
+
+// An error's message can be anything a remote peer sent (a gRPC status
+// message, a server's error body). Logged whole, a large one makes the span
+// bigger than the agent's UDP packet, and jaeger-client-go drops the whole
+// span; it must be capped like every other value.
+func TestRecordErrorCapsMessage(t *testing.T) {
+	huge := strings.Repeat("é", 100_000) // 200 kB
+	span := mocktracer.New().StartSpan("x")
+	RecordError(span, errors.New(huge))
+	msg := span.(*mocktracer.MockSpan).Logs()[0].Fields[2]
+	if msg.Key != "message" || len(msg.ValueString) > MaxErrorMessage || !strings.HasSuffix(msg.ValueString, TruncationMarker) ||
+		!utf8.ValidString(msg.ValueString) {
+		t.Fatalf("message %s of %d bytes", msg.Key, len(msg.ValueString))
+	}
+
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	udp, err := jaeger.NewUDPTransport(pc.LocalAddr().String(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer udp.Close()
+	tr, closer := jaeger.NewTracer("t", jaeger.NewConstSampler(true), jaeger.NewNullReporter())
+	defer closer.Close()
+	js := tr.StartSpan("call")
+	RecordErrorKind(js, "Internal", huge)
+	js.Finish()
+	if _, err := udp.Append(js.(*jaeger.Span)); err != nil {
+		t.Fatalf("the agent transport refuses the span: %v", err)
 	}
 }

@@ -16,6 +16,12 @@ func RecordError(span opentracing.Span, err error) {
 	RecordErrorKind(span, ErrorKind(err), err.Error())
 }
 
+// MaxErrorMessage caps the message of an error log, in bytes. Messages often
+// come from the remote side (a gRPC status, a server's error text); a large
+// one would make the span exceed the agent's UDP packet, and jaeger drops such
+// a span whole.
+const MaxErrorMessage = 4096
+
 // RecordErrorKind is RecordError for failures that are not Go errors (an HTTP
 // 500, a gRPC status, a consumer's retry-later): kind names the class of
 // failure, message says what happened.
@@ -24,9 +30,30 @@ func RecordErrorKind(span opentracing.Span, kind, message string) {
 		return
 	}
 	ext.Error.Set(span, true)
+	message, _ = Truncate(message, MaxErrorMessage)
 	span.LogFields(
 		log.String("event", "error"),
 		log.String("error.kind", kind),
 		log.String("message", message),
 	)
 }
+
+// WithRedactedMessage returns err with msg as the message span logs show,
+// for errors whose text echoes secrets or user data (a server repeating a
+// password, a database quoting the duplicate value). errors.Is/As and
+// ErrorKind still see err. It returns err itself when msg is its message.
+func WithRedactedMessage(err error, msg string) error {
+	if err == nil || msg == err.Error() {
+		return err
+	}
+	return &redactedError{err: err, msg: msg}
+}
+
+type redactedError struct {
+	err error
+	msg string
+}
+
+func (e *redactedError) Error() string     { return e.msg }
+func (e *redactedError) Unwrap() error     { return e.err }
+func (e *redactedError) ErrorKind() string { return ErrorKind(e.err) }

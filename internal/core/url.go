@@ -5,50 +5,55 @@ import (
 	"strings"
 )
 
-// RedactedValue replaces every query value RedactURL writes.
+// RedactedValue replaces every query value RedactURL hides.
 const RedactedValue = "REDACTED"
 
 // RedactURL renders u for an http.url tag: scheme, host and path as sent,
-// never the userinfo or fragment, and query parameter names with their values
-// replaced by RedactedValue (values carry search terms, routing keys, tokens).
-// A nil URL is "".
-func RedactURL(u *url.URL) string {
+// never the userinfo or fragment. Query parameter names are kept and their
+// values replaced by RedactedValue (values carry search terms, routing keys,
+// tokens) unless keepQuery; a parameter without "=" is replaced whole, since a
+// bare item may itself be a token. A nil URL is "".
+func RedactURL(u *url.URL, keepQuery bool) string {
 	if u == nil {
 		return ""
 	}
 	path := u.EscapedPath()
-	n := len(u.Scheme) + 3 + len(u.Host) + len(path)
-	if u.RawQuery != "" {
-		n += 1 + len(u.RawQuery) + 8*strings.Count(u.RawQuery, "&")
-	}
 	var b strings.Builder
-	b.Grow(n)
-	if u.Scheme != "" {
-		b.WriteString(u.Scheme)
-		b.WriteString("://")
+	b.Grow(len(u.Scheme) + 3 + len(u.Host) + len(path) + 1 + len(u.RawQuery) + 8*strings.Count(u.RawQuery, "&"))
+	if u.Host != "" {
+		if u.Scheme != "" {
+			b.WriteString(u.Scheme)
+			b.WriteString("://")
+		} else {
+			b.WriteString("//")
+		}
+		b.WriteString(u.Host)
 	}
-	b.WriteString(u.Host)
 	b.WriteString(path)
-	if u.RawQuery == "" {
+	if u.RawQuery == "" && !u.ForceQuery {
 		return b.String()
 	}
 	b.WriteByte('?')
+	if keepQuery {
+		b.WriteString(u.RawQuery)
+		return b.String()
+	}
 	q := u.RawQuery
-	for first := true; q != ""; first = false {
-		var pair string
-		pair, q, _ = strings.Cut(q, "&")
-		if pair == "" {
-			continue
-		}
-		if !first {
+	for i := 0; q != ""; i++ {
+		var item string
+		item, q, _ = strings.Cut(q, "&")
+		if i > 0 {
 			b.WriteByte('&')
 		}
-		key, _, hasValue := strings.Cut(pair, "=")
-		b.WriteString(key)
-		if hasValue {
-			b.WriteByte('=')
-			b.WriteString(RedactedValue)
+		if item == "" {
+			continue
 		}
+		key, _, hasValue := strings.Cut(item, "=")
+		if hasValue {
+			b.WriteString(key)
+			b.WriteByte('=')
+		}
+		b.WriteString(RedactedValue)
 	}
 	return b.String()
 }

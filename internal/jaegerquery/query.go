@@ -63,6 +63,10 @@ type Trace struct {
 	TraceID   string             `json:"traceID"`
 	Spans     []*Span            `json:"spans"`
 	Processes map[string]Process `json:"processes"`
+
+	// Raw is the query API's response body the trace was read from, so a
+	// test can search everything Jaeger stored (for example for secrets).
+	Raw []byte `json:"-"`
 }
 
 // ErrNotFound means Jaeger has no trace with that id (yet).
@@ -90,7 +94,7 @@ func (c *Client) Trace(ctx context.Context, traceID string) (*Trace, error) {
 			Msg  string `json:"msg"`
 		} `json:"errors"`
 	}
-	status, err := c.get(ctx, "/api/traces/"+url.PathEscape(traceID), &body)
+	status, raw, err := c.get(ctx, "/api/traces/"+url.PathEscape(traceID), &body)
 	if status == http.StatusNotFound || (err == nil && len(body.Data) == 0) {
 		return nil, ErrNotFound
 	}
@@ -98,6 +102,7 @@ func (c *Client) Trace(ctx context.Context, traceID string) (*Trace, error) {
 		return nil, err
 	}
 	t := body.Data[0]
+	t.Raw = raw
 	for _, s := range t.Spans {
 		s.Service = t.Processes[s.ProcessID].ServiceName
 	}
@@ -108,7 +113,22 @@ func (c *Client) Trace(ctx context.Context, traceID string) (*Trace, error) {
 // span count has stopped growing for settle, or ctx ends. Spans reach Jaeger
 // from several processes at different times, so one fetch is not enough.
 func (c *Client) WaitForTrace(ctx context.Context, traceID string, minSpans int, settle time.Duration) (*Trace, error) {
+	return c.WaitUntil(ctx, traceID, func(t *Trace) error {
+		if len(t.Spans) < minSpans {
+			return fmt.Errorf("%d spans, wanted at least %d", len(t.Spans), minSpans)
+		}
+		return nil
+	}, settle)
+}
+
+// WaitUntil polls until ready accepts the trace (returns nil) and the span
+// count has stopped growing for settle, or ctx ends; then the error says what
+// ready last found missing. ready describes what must have arrived (a consume
+// span, a transaction check) rather than a count, so late spans from other
+// processes are waited for by name.
+func (c *Client) WaitUntil(ctx context.Context, traceID string, ready func(*Trace) error, settle time.Duration) (*Trace, error) {
 	var last *Trace
+	var lastWhy error
 	var stableSince time.Time
 	for {
 		t, err := c.Trace(ctx, traceID)
@@ -118,7 +138,8 @@ func (c *Client) WaitForTrace(ctx context.Context, traceID string, minSpans int,
 				stableSince = time.Now()
 			}
 			last = t
-			if len(t.Spans) >= minSpans && time.Since(stableSince) >= settle {
+			lastWhy = ready(t)
+			if lastWhy == nil && time.Since(stableSince) >= settle {
 				return t, nil
 			}
 		case !errors.Is(err, ErrNotFound):
@@ -127,7 +148,10 @@ func (c *Client) WaitForTrace(ctx context.Context, traceID string, minSpans int,
 		select {
 		case <-ctx.Done():
 			if last != nil {
-				return last, fmt.Errorf("trace %s has %d spans, wanted at least %d: %w", traceID, len(last.Spans), minSpans, ctx.Err())
+				if lastWhy == nil {
+					lastWhy = errors.New("span count still changing")
+				}
+				return last, fmt.Errorf("trace %s not complete (%v): %w", traceID, lastWhy, ctx.Err())
 			}
 			return nil, fmt.Errorf("trace %s never appeared: %w", traceID, ctx.Err())
 		case <-time.After(200 * time.Millisecond):
@@ -140,30 +164,30 @@ func (c *Client) Services(ctx context.Context) ([]string, error) {
 	var body struct {
 		Data []string `json:"data"`
 	}
-	_, err := c.get(ctx, "/api/services", &body)
+	_, _, err := c.get(ctx, "/api/services", &body)
 	sort.Strings(body.Data)
 	return body.Data, err
 }
 
-func (c *Client) get(ctx context.Context, path string, into any) (int, error) {
+func (c *Client) get(ctx context.Context, path string, into any) (int, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.BaseURL+path, nil)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	resp, err := c.httpClient().Do(req)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return resp.StatusCode, err
+		return resp.StatusCode, nil, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return resp.StatusCode, fmt.Errorf("jaegerquery: GET %s: %s: %.200s", path, resp.Status, raw)
+		return resp.StatusCode, raw, fmt.Errorf("jaegerquery: GET %s: %s: %.200s", path, resp.Status, raw)
 	}
 	if err := json.Unmarshal(raw, into); err != nil {
-		return resp.StatusCode, fmt.Errorf("jaegerquery: GET %s: %w", path, err)
+		return resp.StatusCode, raw, fmt.Errorf("jaegerquery: GET %s: %w", path, err)
 	}
-	return resp.StatusCode, nil
+	return resp.StatusCode, raw, nil
 }

@@ -3,7 +3,12 @@ package jaegerquery
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -91,5 +96,69 @@ func TestRoundTripThroughRealJaeger(t *testing.T) {
 	}
 	if _, err := q.Trace(ctx, "00000000000000000000000000abcdef"); err != ErrNotFound {
 		t.Fatalf("unknown trace: %v", err)
+	}
+}
+
+func TestLookups(t *testing.T) {
+	var tr Trace
+	if err := json.Unmarshal([]byte(sample), &tr); err != nil {
+		t.Fatal(err)
+	}
+	root := tr.Span("a")
+	if root == nil || tr.Span("nope") != nil {
+		t.Fatal("Span by id")
+	}
+	kids := tr.Children(root)
+	if len(kids) != 2 || kids[0].SpanID != "b" || kids[1].SpanID != "d" {
+		t.Fatalf("children %v", kids)
+	}
+	if p := tr.ParentOf(tr.Span("c")); p == nil || p.SpanID != "b" {
+		t.Fatalf("parent of c: %v", p)
+	}
+	if tr.ParentOf(root) != nil || tr.ParentOf(tr.Span("e")) != nil {
+		t.Fatal("a root and an orphan have no parent in the trace")
+	}
+	if f := tr.Find("sql.query"); len(f) != 1 || f[0].SpanID != "c" {
+		t.Fatalf("find %v", f)
+	}
+	s := &Span{Tags: []KeyValue{{Key: "span.kind", Value: "client"}, {Key: "error", Value: true}}}
+	if s.Kind() != "client" || !s.IsError() || root.IsError() {
+		t.Fatal("Kind / IsError")
+	}
+}
+
+// WaitUntil polls until the condition holds and the span count is stable,
+// keeps the raw JSON, and says what was missing when it gives up.
+func TestWaitUntil(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) < 3 {
+			http.Error(w, `{"data":null,"errors":[{"code":404,"msg":"trace not found"}]}`, http.StatusNotFound)
+			return
+		}
+		fmt.Fprintf(w, `{"data":[%s]}`, sample)
+	}))
+	defer srv.Close()
+	c := &Client{BaseURL: srv.URL}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	tr, err := c.WaitUntil(ctx, "t1", func(tr *Trace) error {
+		if len(tr.Find("sql.query")) == 0 {
+			return errors.New("no query")
+		}
+		return nil
+	}, 100*time.Millisecond)
+	if err != nil || len(tr.Spans) != 5 || !strings.Contains(string(tr.Raw), `"SELECT   1"`) {
+		t.Fatalf("%v %v", tr, err)
+	}
+	if tr.Span("b").Service != "goods" {
+		t.Fatal("services not filled in")
+	}
+
+	short, cancel2 := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel2()
+	_, err = c.WaitUntil(short, "t1", func(*Trace) error { return errors.New("no consume span") }, 0)
+	if err == nil || !strings.Contains(err.Error(), "no consume span") {
+		t.Fatalf("want the missing part in the error, got %v", err)
 	}
 }

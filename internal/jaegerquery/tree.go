@@ -41,6 +41,59 @@ func (s *Span) Parent() (spanID, refType string) {
 	return "", ""
 }
 
+// Kind is the span.kind tag ("server", "client", "producer", "consumer").
+func (s *Span) Kind() string { return s.TagString("span.kind") }
+
+// IsError reports whether the span carries error=true.
+func (s *Span) IsError() bool {
+	v, ok := s.Tag("error")
+	return ok && (v == true || v == "true")
+}
+
+// Span returns the span with that id, or nil.
+func (t *Trace) Span(spanID string) *Span {
+	for _, s := range t.Spans {
+		if s.SpanID == spanID {
+			return s
+		}
+	}
+	return nil
+}
+
+// ParentOf returns the span s refers to as its parent (see Span.Parent), or
+// nil for a root or an orphan.
+func (t *Trace) ParentOf(s *Span) *Span {
+	pid, _ := s.Parent()
+	if pid == "" {
+		return nil
+	}
+	return t.Span(pid)
+}
+
+// Find returns the spans with that operation name, by start time.
+func (t *Trace) Find(operation string) []*Span {
+	var out []*Span
+	for _, s := range t.Spans {
+		if s.OperationName == operation {
+			out = append(out, s)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].StartTime < out[j].StartTime })
+	return out
+}
+
+// Children returns the spans whose parent is s, by start time.
+func (t *Trace) Children(s *Span) []*Span {
+	var out []*Span
+	for _, c := range t.Spans {
+		if pid, _ := c.Parent(); pid == s.SpanID && c != s {
+			out = append(out, c)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].StartTime < out[j].StartTime })
+	return out
+}
+
 // Node is a span with its children, ordered by start time.
 type Node struct {
 	Span     *Span
@@ -89,10 +142,12 @@ func (t *Trace) Orphans() []*Span {
 	return out
 }
 
-// DefaultTreeTags are the tags Print shows when present.
+// DefaultTreeTags are the tags Print shows when present: the ones that tell
+// what a span did and how it ended (the operation name already says the
+// method, command or topic).
 var DefaultTreeTags = []string{
-	"span.kind", "http.method", "http.status_code", "grpc.code", "db.statement",
-	"db.instance", "message_bus.destination", "mq.transaction.state", "error",
+	"span.kind", "http.status_code", "grpc.status_code", "db.statement",
+	"rocketmq.transaction.state", "rocketmq.consume_result", "error",
 }
 
 // Print writes the trace as an indented tree: operation, service, duration and

@@ -16,6 +16,8 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/rlog"
 	"github.com/elastic/go-elasticsearch/v8"
 	"github.com/elastic/go-elasticsearch/v8/esapi"
+
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
 // TestElasticsearchSmoke checks the node of scripts/services with the client the
@@ -96,13 +98,7 @@ func TestRocketMQSmoke(t *testing.T) {
 
 	p, err := rocketmq.NewProducer(producer.WithNameServer([]string{ns}), producer.WithRetry(2),
 		producer.WithGroupName(topic+"_p"), producer.WithInstanceName(topic+"_p"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer p.Shutdown()
+	p = tracetest.Started(t, p, err)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -134,13 +130,7 @@ func TestRocketMQTransactionSmoke(t *testing.T) {
 
 	p, err := rocketmq.NewTransactionProducer(commitListener{}, producer.WithNameServer([]string{ns}),
 		producer.WithRetry(2), producer.WithGroupName(topic+"_p"), producer.WithInstanceName(topic+"_p"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer p.Shutdown()
+	p = tracetest.Started(t, p, err)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -106,6 +106,17 @@ func RocketMQNameServer(t testing.TB) string {
 	return ns
 }
 
+// RocketMQNameServerForProcesses is RocketMQNameServer for tests whose
+// RocketMQ clients run in other processes, built without the race detector
+// (integration_test's shop): the client library's own races cannot reach
+// those tests, so they run under -race too.
+func RocketMQNameServerForProcesses(t testing.TB) string {
+	t.Helper()
+	ns := env("TRACEWRAP_ROCKETMQ_NAMESRV", "127.0.0.1:9876")
+	need(t, "RocketMQ", ns, env("TRACEWRAP_ROCKETMQ_BROKER", "127.0.0.1:10911"))
+	return ns
+}
+
 // JaegerAgentAddr is the UDP host:port of the Jaeger agent (compact thrift).
 // UDP cannot be probed, so this checks the query port of the same process.
 func JaegerAgentAddr(t testing.TB) string {

@@ -105,8 +105,16 @@ rocketmq_start() {
 }
 
 # Ready when the name server lists the broker and the broker answers a request.
+# The probe is built on first use too: a checkout that did not install RocketMQ
+# itself must still recognise a broker another checkout started.
 rocketmq_ready() {
-	"$(_rmq_dir)/bin/ready" -namesrv 127.0.0.1:9876 -broker 127.0.0.1:10911
+	local probe
+	probe="$(_rmq_dir)/bin/ready"
+	if [ ! -x "$probe" ]; then
+		mkdir -p "$(dirname "$probe")"
+		(cd "$ROOT" && go build -o "$probe" ./scripts/rocketmq/ready.go) >/dev/null 2>&1 || return 1
+	fi
+	"$probe" -namesrv 127.0.0.1:9876 -broker 127.0.0.1:10911
 }
 
 # Broker first, so it unregisters from a live name server; then the name server.
