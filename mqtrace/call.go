@@ -10,8 +10,6 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/ext"
-
-	"github.com/tracewrap/tracewrap/internal/core"
 )
 
 // Operations of a Call; the default span name is "<operation> <topic>".
@@ -180,14 +178,7 @@ func (t *Tracing) tagMessage(span opentracing.Span, m *primitive.Message, max in
 		span.SetTag(TagKeys, v)
 	}
 	if t.payload {
-		body := m.Body
-		if max > 0 && len(body) > max {
-			// One byte past the cap still tells Truncate it was cut; the
-			// rest of a large body is never copied.
-			body = body[:max+1]
-		}
-		v, _ := core.Truncate(string(body), max)
-		span.SetTag(TagPayload, v)
+		span.SetTag(TagPayload, payload(m.Body, max))
 	}
 }
 

@@ -67,7 +67,9 @@ func WithErrorPolicy(f func(*Call, error) bool) Option {
 func WithMaxStatementSize(n int) Option { return shared(core.WithMaxStatementSize[*Call](n)) }
 
 // WithPayloadCapture tags message bodies (capped by WithMaxStatementSize) on
-// send and consume spans. Off by default: bodies often hold personal data.
+// send and consume spans: text as it is, anything else (invalid UTF-8,
+// control characters) quoted with Go escapes. Off by default: bodies often
+// hold personal data.
 func WithPayloadCapture() Option { return func(s *settings) { s.payload = true } }
 
 // WithMessageSpans adds, for every message of a consumed batch, a span that is
