@@ -3,6 +3,7 @@ package mqtrace
 import (
 	"errors"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -51,6 +52,7 @@ const (
 	TagTxID           = "rocketmq.transaction.id"
 	TagTxHalf         = "rocketmq.transaction.half" // the prepared (half) message send
 	TagPayload        = "message_bus.payload"
+	TagNamespace      = "rocketmq.namespace" // the client namespace of the topic, when it has one
 )
 
 // Consumer results that are not success, handed to Finish (and so to the
@@ -66,7 +68,11 @@ var (
 type Call struct {
 	Operation string // OpSend, OpConsume, ...
 	Method    string // for OpSend: MethodSync, MethodAsync, ...
+	// Topic is the topic as the user names it: without the namespace the
+	// client prefixes to it (producer/consumer WithNamespace), which is
+	// Namespace.
 	Topic     string
+	Namespace string
 
 	// Messages are the produced messages (OpSend, OpTransaction,
 	// OpLocalTransaction); Received the consumed or checked ones.
@@ -223,6 +229,58 @@ func tagSendResult(span opentracing.Span, r *primitive.SendResult) {
 	span.SetTag(TagQueueOffset, r.QueueOffset)
 }
 
-func setDestination(span opentracing.Span, topic string) {
-	ext.MessageBusDestination.Set(span, topic)
+func setDestination(span opentracing.Span, c *Call) {
+	ext.MessageBusDestination.Set(span, c.Topic)
+	if c.Namespace != "" {
+		span.SetTag(TagNamespace, c.Namespace)
+	}
+}
+
+// Prefixes of the topics the broker makes for a consumer group's retries and
+// dead letters.
+const (
+	retryTopicPrefix = "%RETRY%"
+	dlqTopicPrefix   = "%DLQ%"
+)
+
+// splitTopic separates a topic the client has qualified with its namespace,
+// "<namespace>%<topic>", into the topic the user names and the namespace,
+// the way the client itself strips it. The client rewrites the topic of a
+// message it sends in place, and consumers and transaction checks receive
+// the qualified one: spans use the user's topic everywhere.
+func splitTopic(qualified string) (topic, namespace string) {
+	prefix := ""
+	switch {
+	case strings.HasPrefix(qualified, retryTopicPrefix):
+		prefix = retryTopicPrefix
+	case strings.HasPrefix(qualified, dlqTopicPrefix):
+		prefix = dlqTopicPrefix
+	}
+	rest := qualified[len(prefix):]
+	i := strings.LastIndexByte(rest, '%')
+	if i <= 0 {
+		return qualified, ""
+	}
+	return prefix + rest[i+1:], rest[:i]
+}
+
+// learnNamespace notes the namespace of a call that started with the user's
+// topic, once the client has qualified the message's topic with it.
+func (c *Call) learnNamespace(span opentracing.Span, qualified string) {
+	if c.Namespace != "" {
+		return
+	}
+	if _, ns := splitTopic(qualified); ns != "" {
+		c.Namespace = ns
+		if isSampled(span) {
+			span.SetTag(TagNamespace, ns)
+		}
+	}
+}
+
+// newCall describes an operation on the (possibly qualified) topic.
+func newCall(op, qualified string) *Call {
+	c := &Call{Operation: op}
+	c.Topic, c.Namespace = splitTopic(qualified)
+	return c
 }

@@ -116,12 +116,12 @@ func (t *Tracing) startConsume(ctx context.Context, msgs []*primitive.MessageExt
 			return nil, ctx
 		}
 	}
-	topic := msgs[0].Topic
-	c := &Call{Operation: OpConsume, Topic: topic, Received: msgs}
+	c := newCall(OpConsume, msgs[0].Topic)
+	c.Received = msgs
 	if mc, ok := primitive.GetConsumerCtx(ctx); ok && mc != nil {
 		c.ConsumerGroup = mc.ConsumerGroup
 	}
-	name := t.names.get(OpConsume, topic)
+	name := t.names.get(OpConsume, c.Topic)
 	now := time.Now()
 
 	cs := &consumeSpans{t: t, call: c}
@@ -182,7 +182,7 @@ func (t *Tracing) startConsume(ctx context.Context, msgs []*primitive.MessageExt
 	if t.messageSpans {
 		batch := opentracing.FollowsFrom(cs.span.Context())
 		for i, m := range msgs {
-			mc := &Call{Operation: OpConsume, Topic: topic, Received: msgs[i : i+1], ConsumerGroup: c.ConsumerGroup}
+			mc := &Call{Operation: OpConsume, Topic: c.Topic, Namespace: c.Namespace, Received: msgs[i : i+1], ConsumerGroup: c.ConsumerGroup}
 			s := t.consume.Start(mc, parents[i], name, time.Time{}, batch)
 			if s == nil {
 				continue
@@ -199,7 +199,7 @@ func (t *Tracing) startConsume(ctx context.Context, msgs []*primitive.MessageExt
 }
 
 func (t *Tracing) tagConsume(span opentracing.Span, c *Call) {
-	setDestination(span, c.Topic)
+	setDestination(span, c)
 	if c.ConsumerGroup != "" {
 		span.SetTag(TagConsumerGroup, c.ConsumerGroup)
 	}

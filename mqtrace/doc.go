@@ -22,6 +22,13 @@
 // FollowsFrom the half message's context. A missing or corrupt context in a
 // message starts a new root span and never fails consumption.
 //
+// Topics are named as the user passes them to the client. With
+// producer.WithNamespace or consumer.WithNamespace the client sends to and
+// receives from "<namespace>%<topic>", rewriting sent messages' topics in
+// place; every span name, message_bus.destination and Call.Topic still show
+// the plain topic, and the namespace is tagged rocketmq.namespace (and is
+// Call.Namespace).
+//
 // # Options
 //
 // The constructors keep the client's own option types, so mqtrace's options

@@ -79,10 +79,11 @@ func (p *txProducer) SendMessageInTransaction(ctx context.Context, msg *primitiv
 	var span opentracing.Span
 	var c *Call
 	if !off(p.t.callback) {
-		c = &Call{Operation: OpTransaction, Topic: msg.Topic, Messages: []*primitive.Message{msg}}
-		span, ctx = p.t.callback.StartFromContext(ctx, c, p.t.names.get(OpTransaction, msg.Topic), time.Time{})
+		c = newCall(OpTransaction, msg.Topic)
+		c.Messages = []*primitive.Message{msg}
+		span, ctx = p.t.callback.StartFromContext(ctx, c, p.t.names.get(OpTransaction, c.Topic), time.Time{})
 		if isSampled(span) {
-			setDestination(span, msg.Topic)
+			setDestination(span, c)
 		}
 	}
 	p.pending.Store(msg, ctx)
@@ -109,6 +110,7 @@ func (p *txProducer) SendMessageInTransaction(ctx context.Context, msg *primitiv
 	res, err := p.inner.SendMessageInTransaction(ctx, msg)
 	finished = true
 	if span != nil {
+		c.learnNamespace(span, msg.Topic)
 		if res != nil {
 			c.State = res.State
 			if isSampled(span) {
@@ -140,13 +142,14 @@ func (a listenerAdapter) ExecuteLocalTransaction(msg *primitive.Message) primiti
 	if off(t.callback) {
 		return a.p.l.ExecuteLocalTransaction(ctx, msg)
 	}
-	c := &Call{Operation: OpLocalTransaction, Topic: msg.Topic, Messages: []*primitive.Message{msg}}
-	span := t.callback.Start(c, parent, t.names.get(OpLocalTransaction, msg.Topic), time.Time{})
+	c := newCall(OpLocalTransaction, msg.Topic)
+	c.Messages = []*primitive.Message{msg}
+	span := t.callback.Start(c, parent, t.names.get(OpLocalTransaction, c.Topic), time.Time{})
 	if span == nil {
 		return a.p.l.ExecuteLocalTransaction(ctx, msg)
 	}
 	if isSampled(span) {
-		setDestination(span, msg.Topic)
+		setDestination(span, c)
 		if msg.TransactionId != "" {
 			span.SetTag(TagTxID, msg.TransactionId)
 		}
@@ -163,10 +166,11 @@ func (a listenerAdapter) CheckLocalTransaction(msg *primitive.MessageExt) primit
 	if msg == nil || off(t.callback) {
 		return a.p.l.CheckLocalTransaction(ctx, msg)
 	}
-	c := &Call{Operation: OpCheckTransaction, Topic: msg.Topic, Received: []*primitive.MessageExt{msg}}
+	c := newCall(OpCheckTransaction, msg.Topic)
+	c.Received = []*primitive.MessageExt{msg}
 	sc, xerr := core.Extract(t.callback.Tracer(), opentracing.TextMap, (*propertyReader)(&msg.Message))
 	var span opentracing.Span
-	name := t.names.get(OpCheckTransaction, msg.Topic)
+	name := t.names.get(OpCheckTransaction, c.Topic)
 	if sc != nil {
 		span = t.callback.Start(c, nil, name, time.Time{}, opentracing.FollowsFrom(sc))
 	} else {
@@ -177,7 +181,7 @@ func (a listenerAdapter) CheckLocalTransaction(msg *primitive.MessageExt) primit
 	}
 	core.LogExtractProblem(span, xerr)
 	if isSampled(span) {
-		setDestination(span, msg.Topic)
+		setDestination(span, c)
 		span.SetTag(TagMessageID, msg.MsgId)
 		if msg.TransactionId != "" {
 			span.SetTag(TagTxID, msg.TransactionId)

@@ -2,11 +2,13 @@ package mqtrace
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/apache/rocketmq-client-go/v2"
+	"github.com/apache/rocketmq-client-go/v2/consumer"
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/apache/rocketmq-client-go/v2/producer"
 	"github.com/opentracing/opentracing-go"
@@ -275,5 +277,54 @@ func TestTransactionSpanFinishedWhenListenerPanics(t *testing.T) {
 	}
 	if txs[0].Tag("error") != true || txs[0].ParentID != root.(*mocktracer.MockSpan).SpanContext.SpanID {
 		t.Fatalf("transaction span: %v", txs[0].Tags())
+	}
+}
+
+// With a client namespace the client sends to "<namespace>%<topic>" and
+// rewrites the message's topic in place, before the half send and the local
+// transaction run; the broker's check and the consumer see it too. Every span
+// is still named for, and tags as its destination, the topic the user
+// passed; the namespace gets its own tag.
+func TestNamespacedSpansUseThePlainTopic(t *testing.T) {
+	trc, tr := mockTracing()
+	topic := uniq(t, "t")
+	const ns = "twns"
+	l := &listener{tr: tr, execute: map[string]primitive.LocalTransactionState{"later": primitive.UnknowState},
+		check: primitive.CommitMessageState}
+	tp, err := trc.NewTransactionProducer(l,
+		producer.WithNameServer(nameServer(t)),
+		producer.WithGroupName(uniq(t, "txg")),
+		producer.WithInstanceName(uniq(t, "txi")),
+		producer.WithNamespace(ns),
+		producer.WithRetry(2))
+	tp = tracetest.Started(t, tp, err)
+	p := startProducer(t, trc, producer.WithNamespace(ns))
+	ctx, root := parentCtx(tr)
+	if _, err := tp.SendMessageInTransaction(ctx, primitive.NewMessage(topic, []byte("later")).WithKeys([]string{"later"})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.SendSync(ctx, primitive.NewMessage(topic, []byte("plain"))); err != nil {
+		t.Fatal(err)
+	}
+	root.Finish()
+	waitSpans(t, tr, "check-transaction "+topic, 1)
+	var got received
+	startConsumer(t, trc, topic, got.consume, consumer.WithNamespace(ns))
+	waitSpans(t, tr, "consume "+topic, 2)
+
+	counts := map[string]int{}
+	for _, s := range tr.FinishedSpans() {
+		if s.OperationName == "handler" || strings.HasPrefix(s.OperationName, "sql.") {
+			continue
+		}
+		counts[s.OperationName]++
+		if d := s.Tag("message_bus.destination"); d != topic || s.Tag(TagNamespace) != ns {
+			t.Errorf("%s: destination %v, namespace %v", s.OperationName, d, s.Tag(TagNamespace))
+		}
+	}
+	for _, op := range []string{OpTransaction, OpSend, OpLocalTransaction, OpCheckTransaction, OpConsume} {
+		if counts[op+" "+topic] == 0 {
+			t.Errorf("no %q span; spans: %v", op+" "+topic, counts)
+		}
 	}
 }

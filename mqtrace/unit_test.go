@@ -216,3 +216,19 @@ func TestPayloadNeverExceedsCapOrCarriesRawBytes(t *testing.T) {
 		}
 	}
 }
+
+func TestSplitTopic(t *testing.T) {
+	for _, tc := range []struct{ in, topic, ns string }{
+		{"orders", "orders", ""},
+		{"prod%orders", "orders", "prod"},
+		{"%RETRY%billing", "%RETRY%billing", ""},
+		{"%RETRY%prod%billing", "%RETRY%billing", "prod"},
+		{"%DLQ%prod%billing", "%DLQ%billing", "prod"},
+		{"%odd", "%odd", ""},
+		{"", "", ""},
+	} {
+		if topic, ns := splitTopic(tc.in); topic != tc.topic || ns != tc.ns {
+			t.Errorf("splitTopic(%q) = %q, %q; want %q, %q", tc.in, topic, ns, tc.topic, tc.ns)
+		}
+	}
+}
