@@ -177,12 +177,7 @@ func txState(s primitive.LocalTransactionState) string {
 
 // tagMessage sets the tags of one produced message.
 func (t *Tracing) tagMessage(span opentracing.Span, m *primitive.Message, max int) {
-	if v := m.GetProperty(primitive.PropertyTags); v != "" {
-		span.SetTag(TagTags, v)
-	}
-	if v := m.GetProperty(primitive.PropertyKeys); v != "" {
-		span.SetTag(TagKeys, v)
-	}
+	tagTagsAndKeys(span, m)
 	if t.payload {
 		span.SetTag(TagPayload, payload(m.Body, max))
 	}
@@ -205,6 +200,16 @@ func (t *Tracing) tagReceived(span opentracing.Span, m *primitive.MessageExt, no
 	span.SetTag(TagQueueOffset, m.QueueOffset)
 	if m.StoreTimestamp > 0 {
 		span.SetTag(TagStoreLatency, now.Sub(time.UnixMilli(m.StoreTimestamp)).Milliseconds())
+	}
+}
+
+// tagTagsAndKeys sets the message's tags and keys, as the user set them.
+func tagTagsAndKeys(span opentracing.Span, m *primitive.Message) {
+	if v := m.GetProperty(primitive.PropertyTags); v != "" {
+		span.SetTag(TagTags, v)
+	}
+	if v := m.GetProperty(primitive.PropertyKeys); v != "" {
+		span.SetTag(TagKeys, v)
 	}
 }
 

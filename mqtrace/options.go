@@ -83,8 +83,8 @@ func WithMessageSpans() Option { return func(s *settings) { s.messageSpans = tru
 // options (the global tracer). It is safe for concurrent use.
 type Tracing struct {
 	produce      *core.Config[*Call] // span.kind=producer: sends
-	consume      *core.Config[*Call] // span.kind=consumer: consumption
-	callback     *core.Config[*Call] // no kind: transaction and its callbacks
+	consume      *core.Config[*Call] // span.kind=consumer: consumption, transaction checks
+	callback     *core.Config[*Call] // no kind: a transaction and its local transaction
 	messageSpans bool
 	payload      bool
 	names        opNames

@@ -328,3 +328,50 @@ func TestNamespacedSpansUseThePlainTopic(t *testing.T) {
 		}
 	}
 }
+
+// The transaction spans carry the tags of design.md §3 like send and consume
+// spans do (destination, message id, tags, keys, state), the same message id
+// and transaction id throughout, and a deliberate span.kind: none for the
+// producer's internal steps (the half send is its producer span), consumer
+// for the broker's check, which reaches the producer like a delivery.
+func TestTransactionSpansTagsAndKinds(t *testing.T) {
+	trc, tr := mockTracing()
+	topic := uniq(t, "t")
+	l := &listener{tr: tr, execute: map[string]primitive.LocalTransactionState{"k1 k2": primitive.UnknowState},
+		check: primitive.CommitMessageState}
+	p := startTxProducer(t, trc, l, uniq(t, "txg"))
+	ctx, root := parentCtx(tr)
+	msg := primitive.NewMessage(topic, []byte("x")).WithTag("created").WithKeys([]string{"k1", "k2"})
+	if _, err := p.SendMessageInTransaction(ctx, msg); err != nil {
+		t.Fatal(err)
+	}
+	root.Finish()
+	check := waitSpans(t, tr, "check-transaction "+topic, 1)[0]
+	half := finished(tr, "send "+topic)[0]
+	tx := finished(tr, "transaction "+topic)[0]
+	local := finished(tr, "local-transaction "+topic)[0]
+
+	wantKind := map[*mocktracer.MockSpan]any{tx: nil, local: nil, check: ext.SpanKindConsumerEnum}
+	for _, s := range []*mocktracer.MockSpan{tx, local, check} {
+		if k := s.Tag("span.kind"); k != wantKind[s] {
+			t.Errorf("%s: span.kind %v, want %v", s.OperationName, k, wantKind[s])
+		}
+		for _, tag := range []string{"message_bus.destination", TagTags, TagKeys, TagMessageID, TagTxID, TagTxState} {
+			if s.Tag(tag) == nil {
+				t.Errorf("%s: no %s in %v", s.OperationName, tag, s.Tags())
+			}
+		}
+		if s.Tag(TagTags) != "created" || s.Tag(TagKeys) != "k1 k2" {
+			t.Errorf("%s: tags %v, keys %v", s.OperationName, s.Tag(TagTags), s.Tag(TagKeys))
+		}
+		if s.Tag(TagMessageID) != half.Tag(TagMessageID) {
+			t.Errorf("%s: message id %v, the half send's %v", s.OperationName, s.Tag(TagMessageID), half.Tag(TagMessageID))
+		}
+		if s.Tag(TagTxID) != tx.Tag(TagTxID) {
+			t.Errorf("%s: transaction id %v, the transaction's %v", s.OperationName, s.Tag(TagTxID), tx.Tag(TagTxID))
+		}
+	}
+	if tx.Tag(TagTxState) != "UNKNOWN" || local.Tag(TagTxState) != "UNKNOWN" || check.Tag(TagTxState) != "COMMIT" {
+		t.Errorf("states: %v %v %v", tx.Tag(TagTxState), local.Tag(TagTxState), check.Tag(TagTxState))
+	}
+}
