@@ -55,6 +55,12 @@ const (
 	TagNamespace      = "rocketmq.namespace" // the client namespace of the topic, when it has one
 )
 
+// ConsumePanicked is Call.ConsumeResult (and rocketmq.consume_result
+// "PANIC") of a consume callback that panicked. It is mqtrace's, never handed
+// to the client: the client gets the panic, and does not retry the messages
+// (see finishOnPanic).
+const ConsumePanicked consumer.ConsumeResult = -1
+
 // Consumer results that are not success, handed to Finish (and so to the
 // error policy) when the callback returned no error of its own.
 var (
@@ -83,7 +89,7 @@ type Call struct {
 
 	// Outcomes, set before the span finishes.
 	Result        *primitive.SendResult           // OpSend when the broker answered
-	ConsumeResult consumer.ConsumeResult          // OpConsume
+	ConsumeResult consumer.ConsumeResult          // OpConsume; ConsumePanicked when the callback panicked
 	State         primitive.LocalTransactionState // transaction operations
 }
 
@@ -146,6 +152,8 @@ func consumeResult(r consumer.ConsumeResult) string {
 		return "ROLLBACK"
 	case consumer.SuspendCurrentQueueAMoment:
 		return "SUSPEND_CURRENT_QUEUE_A_MOMENT"
+	case ConsumePanicked:
+		return "PANIC"
 	}
 	return "UNKNOWN(" + strconv.Itoa(int(r)) + ")"
 }

@@ -219,14 +219,20 @@ func (cs *consumeSpans) finish(result consumer.ConsumeResult, err error) {
 	cs.t.finishConsumeSpan(cs.span, cs.call, result, ferr)
 }
 
-// finishOnPanic finishes the spans of a callback that panicked (the client
-// recovers the panic and retries the messages), then lets the panic go on.
+// finishOnPanic finishes the spans of a callback that panicked with
+// ConsumePanicked, then lets the panic go on. Client v2.1.2 recovers a
+// concurrent consumer's panic and logs it, but neither acknowledges the
+// messages nor sends them back for a retry: they stay in its process queue,
+// holding back the queue's committed offset, until its expired-message
+// cleaner sends them back after ConsumeTimeout (15 min by default) or a
+// rebalance or restart delivers them again. An orderly consumer's panic is
+// recovered only when primitive.PanicHandler is set.
 func (cs *consumeSpans) finishOnPanic() {
 	if cs.done {
 		return
 	}
 	if r := recover(); r != nil {
-		cs.finish(consumer.ConsumeRetryLater, fmt.Errorf("consume callback panicked: %v", r))
+		cs.finish(ConsumePanicked, fmt.Errorf("consume callback panicked: %v", r))
 		panic(r)
 	}
 }

@@ -104,6 +104,8 @@ func TestConsumePanicFinishesSpan(t *testing.T) {
 	}()
 	if s := tr.FinishedSpans(); len(s) != 1 || s[0].Tag("error") != true {
 		t.Fatal("panicking consumer left its span open")
+	} else if r := s[0].Tag(TagConsumeResult); r != "PANIC" {
+		t.Fatalf("a panicked consumption tagged %v: the client does not retry it", r)
 	}
 }
 
