@@ -3,6 +3,7 @@ package mqtrace
 import (
 	"errors"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -10,8 +11,6 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/ext"
-
-	"github.com/tracewrap/tracewrap/internal/core"
 )
 
 // Operations of a Call; the default span name is "<operation> <topic>".
@@ -53,7 +52,14 @@ const (
 	TagTxID           = "rocketmq.transaction.id"
 	TagTxHalf         = "rocketmq.transaction.half" // the prepared (half) message send
 	TagPayload        = "message_bus.payload"
+	TagNamespace      = "rocketmq.namespace" // the client namespace of the topic, when it has one
 )
+
+// ConsumePanicked is Call.ConsumeResult (and rocketmq.consume_result
+// "PANIC") of a consume callback that panicked. It is mqtrace's, never handed
+// to the client: the client gets the panic, and does not retry the messages
+// (see finishOnPanic).
+const ConsumePanicked consumer.ConsumeResult = -1
 
 // Consumer results that are not success, handed to Finish (and so to the
 // error policy) when the callback returned no error of its own.
@@ -68,7 +74,11 @@ var (
 type Call struct {
 	Operation string // OpSend, OpConsume, ...
 	Method    string // for OpSend: MethodSync, MethodAsync, ...
+	// Topic is the topic as the user names it: without the namespace the
+	// client prefixes to it (producer/consumer WithNamespace), which is
+	// Namespace.
 	Topic     string
+	Namespace string
 
 	// Messages are the produced messages (OpSend, OpTransaction,
 	// OpLocalTransaction); Received the consumed or checked ones.
@@ -79,7 +89,7 @@ type Call struct {
 
 	// Outcomes, set before the span finishes.
 	Result        *primitive.SendResult           // OpSend when the broker answered
-	ConsumeResult consumer.ConsumeResult          // OpConsume
+	ConsumeResult consumer.ConsumeResult          // OpConsume; ConsumePanicked when the callback panicked
 	State         primitive.LocalTransactionState // transaction operations
 }
 
@@ -142,6 +152,8 @@ func consumeResult(r consumer.ConsumeResult) string {
 		return "ROLLBACK"
 	case consumer.SuspendCurrentQueueAMoment:
 		return "SUSPEND_CURRENT_QUEUE_A_MOMENT"
+	case ConsumePanicked:
+		return "PANIC"
 	}
 	return "UNKNOWN(" + strconv.Itoa(int(r)) + ")"
 }
@@ -173,21 +185,9 @@ func txState(s primitive.LocalTransactionState) string {
 
 // tagMessage sets the tags of one produced message.
 func (t *Tracing) tagMessage(span opentracing.Span, m *primitive.Message, max int) {
-	if v := m.GetProperty(primitive.PropertyTags); v != "" {
-		span.SetTag(TagTags, v)
-	}
-	if v := m.GetProperty(primitive.PropertyKeys); v != "" {
-		span.SetTag(TagKeys, v)
-	}
+	tagTagsAndKeys(span, m)
 	if t.payload {
-		body := m.Body
-		if max > 0 && len(body) > max {
-			// One byte past the cap still tells Truncate it was cut; the
-			// rest of a large body is never copied.
-			body = body[:max+1]
-		}
-		v, _ := core.Truncate(string(body), max)
-		span.SetTag(TagPayload, v)
+		span.SetTag(TagPayload, payload(m.Body, max))
 	}
 }
 
@@ -208,6 +208,16 @@ func (t *Tracing) tagReceived(span opentracing.Span, m *primitive.MessageExt, no
 	span.SetTag(TagQueueOffset, m.QueueOffset)
 	if m.StoreTimestamp > 0 {
 		span.SetTag(TagStoreLatency, now.Sub(time.UnixMilli(m.StoreTimestamp)).Milliseconds())
+	}
+}
+
+// tagTagsAndKeys sets the message's tags and keys, as the user set them.
+func tagTagsAndKeys(span opentracing.Span, m *primitive.Message) {
+	if v := m.GetProperty(primitive.PropertyTags); v != "" {
+		span.SetTag(TagTags, v)
+	}
+	if v := m.GetProperty(primitive.PropertyKeys); v != "" {
+		span.SetTag(TagKeys, v)
 	}
 }
 
@@ -232,6 +242,58 @@ func tagSendResult(span opentracing.Span, r *primitive.SendResult) {
 	span.SetTag(TagQueueOffset, r.QueueOffset)
 }
 
-func setDestination(span opentracing.Span, topic string) {
-	ext.MessageBusDestination.Set(span, topic)
+func setDestination(span opentracing.Span, c *Call) {
+	ext.MessageBusDestination.Set(span, c.Topic)
+	if c.Namespace != "" {
+		span.SetTag(TagNamespace, c.Namespace)
+	}
+}
+
+// Prefixes of the topics the broker makes for a consumer group's retries and
+// dead letters.
+const (
+	retryTopicPrefix = "%RETRY%"
+	dlqTopicPrefix   = "%DLQ%"
+)
+
+// splitTopic separates a topic the client has qualified with its namespace,
+// "<namespace>%<topic>", into the topic the user names and the namespace,
+// the way the client itself strips it. The client rewrites the topic of a
+// message it sends in place, and consumers and transaction checks receive
+// the qualified one: spans use the user's topic everywhere.
+func splitTopic(qualified string) (topic, namespace string) {
+	prefix := ""
+	switch {
+	case strings.HasPrefix(qualified, retryTopicPrefix):
+		prefix = retryTopicPrefix
+	case strings.HasPrefix(qualified, dlqTopicPrefix):
+		prefix = dlqTopicPrefix
+	}
+	rest := qualified[len(prefix):]
+	i := strings.LastIndexByte(rest, '%')
+	if i <= 0 {
+		return qualified, ""
+	}
+	return prefix + rest[i+1:], rest[:i]
+}
+
+// learnNamespace notes the namespace of a call that started with the user's
+// topic, once the client has qualified the message's topic with it.
+func (c *Call) learnNamespace(span opentracing.Span, qualified string) {
+	if c.Namespace != "" {
+		return
+	}
+	if _, ns := splitTopic(qualified); ns != "" {
+		c.Namespace = ns
+		if isSampled(span) {
+			span.SetTag(TagNamespace, ns)
+		}
+	}
+}
+
+// newCall describes an operation on the (possibly qualified) topic.
+func newCall(op, qualified string) *Call {
+	c := &Call{Operation: op}
+	c.Topic, c.Namespace = splitTopic(qualified)
+	return c
 }

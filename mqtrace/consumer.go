@@ -116,12 +116,12 @@ func (t *Tracing) startConsume(ctx context.Context, msgs []*primitive.MessageExt
 			return nil, ctx
 		}
 	}
-	topic := msgs[0].Topic
-	c := &Call{Operation: OpConsume, Topic: topic, Received: msgs}
+	c := newCall(OpConsume, msgs[0].Topic)
+	c.Received = msgs
 	if mc, ok := primitive.GetConsumerCtx(ctx); ok && mc != nil {
 		c.ConsumerGroup = mc.ConsumerGroup
 	}
-	name := t.names.get(OpConsume, topic)
+	name := t.names.get(OpConsume, c.Topic)
 	now := time.Now()
 
 	cs := &consumeSpans{t: t, call: c}
@@ -182,7 +182,7 @@ func (t *Tracing) startConsume(ctx context.Context, msgs []*primitive.MessageExt
 	if t.messageSpans {
 		batch := opentracing.FollowsFrom(cs.span.Context())
 		for i, m := range msgs {
-			mc := &Call{Operation: OpConsume, Topic: topic, Received: msgs[i : i+1], ConsumerGroup: c.ConsumerGroup}
+			mc := &Call{Operation: OpConsume, Topic: c.Topic, Namespace: c.Namespace, Received: msgs[i : i+1], ConsumerGroup: c.ConsumerGroup}
 			s := t.consume.Start(mc, parents[i], name, time.Time{}, batch)
 			if s == nil {
 				continue
@@ -199,7 +199,7 @@ func (t *Tracing) startConsume(ctx context.Context, msgs []*primitive.MessageExt
 }
 
 func (t *Tracing) tagConsume(span opentracing.Span, c *Call) {
-	setDestination(span, c.Topic)
+	setDestination(span, c)
 	if c.ConsumerGroup != "" {
 		span.SetTag(TagConsumerGroup, c.ConsumerGroup)
 	}
@@ -219,14 +219,20 @@ func (cs *consumeSpans) finish(result consumer.ConsumeResult, err error) {
 	cs.t.finishConsumeSpan(cs.span, cs.call, result, ferr)
 }
 
-// finishOnPanic finishes the spans of a callback that panicked (the client
-// recovers the panic and retries the messages), then lets the panic go on.
+// finishOnPanic finishes the spans of a callback that panicked with
+// ConsumePanicked, then lets the panic go on. Client v2.1.2 recovers a
+// concurrent consumer's panic and logs it, but neither acknowledges the
+// messages nor sends them back for a retry: they stay in its process queue,
+// holding back the queue's committed offset, until its expired-message
+// cleaner sends them back after ConsumeTimeout (15 min by default) or a
+// rebalance or restart delivers them again. An orderly consumer's panic is
+// recovered only when primitive.PanicHandler is set.
 func (cs *consumeSpans) finishOnPanic() {
 	if cs.done {
 		return
 	}
 	if r := recover(); r != nil {
-		cs.finish(consumer.ConsumeRetryLater, fmt.Errorf("consume callback panicked: %v", r))
+		cs.finish(ConsumePanicked, fmt.Errorf("consume callback panicked: %v", r))
 		panic(r)
 	}
 }

@@ -251,3 +251,59 @@ func TestNoopTracerInjectsNothing(t *testing.T) {
 		}
 	}
 }
+
+// A callback that panics: client v2.1.2 recovers it (concurrent consumption)
+// and leaves the messages in its process queue, neither acknowledged nor sent
+// back for a retry, unlike a RetryLater that is back within a second here.
+// The span says PANIC, not a retry that never happens.
+func TestConsumePanicIsNotARetry(t *testing.T) {
+	trc, tr := mockTracing()
+	topic := uniq(t, "t")
+	group := uniq(t, "cg")
+	p := startProducer(t, trc)
+	// Create the group's retry topic first, as in
+	// TestRetryLaterIsAnErrorSpanAndRetryJoinsTrace.
+	if _, err := p.SendSync(context.Background(), primitive.NewMessage(topic, []byte("warm-up"))); err != nil {
+		t.Fatal(err)
+	}
+	var warm received
+	wc := startConsumer(t, New(WithTracer(opentracing.NoopTracer{})), topic, warm.consume, consumer.WithGroupName(group))
+	waitFor(t, 30*time.Second, "warm-up message", func() bool { return warm.count() > 0 })
+	_ = wc.Shutdown()
+
+	for _, key := range []string{"panic", "retry"} {
+		if _, err := p.SendSync(context.Background(), primitive.NewMessage(topic, []byte(key)).WithKeys([]string{key})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var panics, retries atomic.Int32
+	startConsumer(t, trc, topic, func(ctx context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
+		if cc, ok := primitive.GetConcurrentlyCtx(ctx); ok {
+			cc.DelayLevelWhenNextConsume = 1 // a retry, if any, after 1 s
+		}
+		switch msgs[0].GetKeys() {
+		case "panic":
+			panics.Add(1)
+			panic("consumer bug")
+		case "retry":
+			if retries.Add(1) == 1 {
+				return consumer.ConsumeRetryLater, nil
+			}
+		}
+		return consumer.ConsumeSuccess, nil
+	}, consumer.WithGroupName(group))
+	waitFor(t, 40*time.Second, "the retried control message", func() bool { return retries.Load() >= 2 })
+	time.Sleep(2 * time.Second) // a retried panic would be back by now
+	if n := panics.Load(); n != 1 {
+		t.Fatalf("the panicking callback ran %d times: the client retries after a panic after all", n)
+	}
+	var panicked []*mocktracer.MockSpan
+	for _, s := range finished(tr, "consume "+topic) {
+		if s.Tag(TagKeys) == "panic" {
+			panicked = append(panicked, s)
+		}
+	}
+	if len(panicked) != 1 || panicked[0].Tag(TagConsumeResult) != "PANIC" || panicked[0].Tag("error") != true {
+		t.Fatalf("panicked consume spans: %d, first %v", len(panicked), panicked[0].Tags())
+	}
+}

@@ -22,6 +22,22 @@
 // FollowsFrom the half message's context. A missing or corrupt context in a
 // message starts a new root span and never fails consumption.
 //
+// Send spans are span.kind=producer, consume spans consumer. The
+// "transaction" and "local-transaction" spans have no kind: they are the
+// producer's own work around the half-message "send", which is the one
+// producer span of the message (so links and per-kind counts see one send
+// per message); "check-transaction" is consumer, since the broker delivers
+// the check to whichever producer of the group it picks, like a message. All
+// of them carry message_bus.destination, the message id, its tags and keys,
+// the transaction id and the resulting state.
+//
+// Topics are named as the user passes them to the client. With
+// producer.WithNamespace or consumer.WithNamespace the client sends to and
+// receives from "<namespace>%<topic>", rewriting sent messages' topics in
+// place; every span name, message_bus.destination and Call.Topic still show
+// the plain topic, and the namespace is tagged rocketmq.namespace (and is
+// Call.Namespace).
+//
 // # Options
 //
 // The constructors keep the client's own option types, so mqtrace's options

@@ -67,7 +67,9 @@ func WithErrorPolicy(f func(*Call, error) bool) Option {
 func WithMaxStatementSize(n int) Option { return shared(core.WithMaxStatementSize[*Call](n)) }
 
 // WithPayloadCapture tags message bodies (capped by WithMaxStatementSize) on
-// send and consume spans. Off by default: bodies often hold personal data.
+// send and consume spans: text as it is, anything else (invalid UTF-8,
+// control characters) quoted with Go escapes. Off by default: bodies often
+// hold personal data.
 func WithPayloadCapture() Option { return func(s *settings) { s.payload = true } }
 
 // WithMessageSpans adds, for every message of a consumed batch, a span that is
@@ -81,8 +83,8 @@ func WithMessageSpans() Option { return func(s *settings) { s.messageSpans = tru
 // options (the global tracer). It is safe for concurrent use.
 type Tracing struct {
 	produce      *core.Config[*Call] // span.kind=producer: sends
-	consume      *core.Config[*Call] // span.kind=consumer: consumption
-	callback     *core.Config[*Call] // no kind: transaction and its callbacks
+	consume      *core.Config[*Call] // span.kind=consumer: consumption, transaction checks
+	callback     *core.Config[*Call] // no kind: a transaction and its local transaction
 	messageSpans bool
 	payload      bool
 	names        opNames

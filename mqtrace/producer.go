@@ -182,9 +182,9 @@ func (t *Tracing) startSend(ctx context.Context, method string, msgs []*primitiv
 			return nil, ctx, nil
 		}
 	}
-	topic := msgs[0].Topic
-	c := &Call{Operation: OpSend, Method: method, Topic: topic, Messages: msgs}
-	span, ctx := t.produce.StartFromContext(ctx, c, t.names.get(OpSend, topic), time.Time{})
+	c := newCall(OpSend, msgs[0].Topic)
+	c.Method, c.Messages = method, msgs
+	span, ctx := t.produce.StartFromContext(ctx, c, t.names.get(OpSend, c.Topic), time.Time{})
 	if span == nil {
 		return nil, ctx, nil
 	}
@@ -200,7 +200,7 @@ func (t *Tracing) startSend(ctx context.Context, method string, msgs []*primitiv
 
 // tagSend sets the start tags of a sampled send whose span context is sc.
 func (t *Tracing) tagSend(span opentracing.Span, sc opentracing.SpanContext, c *Call) {
-	setDestination(span, c.Topic)
+	setDestination(span, c)
 	span.SetTag(TagMethod, c.Method)
 	if len(c.Messages) == 1 {
 		t.tagMessage(span, c.Messages[0], t.produce.MaxStatementSize)
@@ -217,6 +217,7 @@ func (t *Tracing) finishSend(span opentracing.Span, c *Call, res *primitive.Send
 	if span == nil {
 		return
 	}
+	c.learnNamespace(span, c.Messages[0].Topic)
 	if err == nil && res != nil {
 		c.Result = res
 		if isSampled(span) {

@@ -79,10 +79,12 @@ func (p *txProducer) SendMessageInTransaction(ctx context.Context, msg *primitiv
 	var span opentracing.Span
 	var c *Call
 	if !off(p.t.callback) {
-		c = &Call{Operation: OpTransaction, Topic: msg.Topic, Messages: []*primitive.Message{msg}}
-		span, ctx = p.t.callback.StartFromContext(ctx, c, p.t.names.get(OpTransaction, msg.Topic), time.Time{})
+		c = newCall(OpTransaction, msg.Topic)
+		c.Messages = []*primitive.Message{msg}
+		span, ctx = p.t.callback.StartFromContext(ctx, c, p.t.names.get(OpTransaction, c.Topic), time.Time{})
 		if isSampled(span) {
-			setDestination(span, msg.Topic)
+			setDestination(span, c)
+			tagTagsAndKeys(span, msg)
 		}
 	}
 	p.pending.Store(msg, ctx)
@@ -109,11 +111,17 @@ func (p *txProducer) SendMessageInTransaction(ctx context.Context, msg *primitiv
 	res, err := p.inner.SendMessageInTransaction(ctx, msg)
 	finished = true
 	if span != nil {
+		c.learnNamespace(span, msg.Topic)
 		if res != nil {
 			c.State = res.State
 			if isSampled(span) {
 				span.SetTag(TagTxState, txState(res.State))
 				tagSendResult(span, res.SendResult)
+				// The id the listener and the broker's checks see: the
+				// client sets it from the message's unique id.
+				if msg.TransactionId != "" {
+					span.SetTag(TagTxID, msg.TransactionId)
+				}
 			}
 		}
 		p.t.callback.Finish(span, c, err, time.Time{})
@@ -140,19 +148,24 @@ func (a listenerAdapter) ExecuteLocalTransaction(msg *primitive.Message) primiti
 	if off(t.callback) {
 		return a.p.l.ExecuteLocalTransaction(ctx, msg)
 	}
-	c := &Call{Operation: OpLocalTransaction, Topic: msg.Topic, Messages: []*primitive.Message{msg}}
-	span := t.callback.Start(c, parent, t.names.get(OpLocalTransaction, msg.Topic), time.Time{})
+	c := newCall(OpLocalTransaction, msg.Topic)
+	c.Messages = []*primitive.Message{msg}
+	span := t.callback.Start(c, parent, t.names.get(OpLocalTransaction, c.Topic), time.Time{})
 	if span == nil {
 		return a.p.l.ExecuteLocalTransaction(ctx, msg)
 	}
 	if isSampled(span) {
-		setDestination(span, msg.Topic)
+		setDestination(span, c)
+		tagTagsAndKeys(span, msg)
+		if id := msg.GetProperty(primitive.PropertyUniqueClientMessageIdKeyIndex); id != "" {
+			span.SetTag(TagMessageID, id)
+		}
 		if msg.TransactionId != "" {
 			span.SetTag(TagTxID, msg.TransactionId)
 		}
 	}
 	ctx = opentracing.ContextWithSpan(ctx, span)
-	return t.runCallback(span, c, func() primitive.LocalTransactionState {
+	return t.runCallback(t.callback, span, c, func() primitive.LocalTransactionState {
 		return a.p.l.ExecuteLocalTransaction(ctx, msg)
 	})
 }
@@ -160,24 +173,29 @@ func (a listenerAdapter) ExecuteLocalTransaction(msg *primitive.Message) primiti
 func (a listenerAdapter) CheckLocalTransaction(msg *primitive.MessageExt) primitive.LocalTransactionState {
 	t := a.p.t
 	ctx := context.Background()
-	if msg == nil || off(t.callback) {
+	// The broker delivers the check to this process like a message: a
+	// consumer span.
+	cfg := t.consume
+	if msg == nil || off(cfg) {
 		return a.p.l.CheckLocalTransaction(ctx, msg)
 	}
-	c := &Call{Operation: OpCheckTransaction, Topic: msg.Topic, Received: []*primitive.MessageExt{msg}}
-	sc, xerr := core.Extract(t.callback.Tracer(), opentracing.TextMap, (*propertyReader)(&msg.Message))
+	c := newCall(OpCheckTransaction, msg.Topic)
+	c.Received = []*primitive.MessageExt{msg}
+	sc, xerr := core.Extract(cfg.Tracer(), opentracing.TextMap, (*propertyReader)(&msg.Message))
 	var span opentracing.Span
-	name := t.names.get(OpCheckTransaction, msg.Topic)
+	name := t.names.get(OpCheckTransaction, c.Topic)
 	if sc != nil {
-		span = t.callback.Start(c, nil, name, time.Time{}, opentracing.FollowsFrom(sc))
+		span = cfg.Start(c, nil, name, time.Time{}, opentracing.FollowsFrom(sc))
 	} else {
-		span = t.callback.Start(c, nil, name, time.Time{})
+		span = cfg.Start(c, nil, name, time.Time{})
 	}
 	if span == nil {
 		return a.p.l.CheckLocalTransaction(ctx, msg)
 	}
 	core.LogExtractProblem(span, xerr)
 	if isSampled(span) {
-		setDestination(span, msg.Topic)
+		setDestination(span, c)
+		tagTagsAndKeys(span, &msg.Message)
 		span.SetTag(TagMessageID, msg.MsgId)
 		if msg.TransactionId != "" {
 			span.SetTag(TagTxID, msg.TransactionId)
@@ -187,14 +205,14 @@ func (a listenerAdapter) CheckLocalTransaction(msg *primitive.MessageExt) primit
 		}
 	}
 	ctx = opentracing.ContextWithSpan(ctx, span)
-	return t.runCallback(span, c, func() primitive.LocalTransactionState {
+	return t.runCallback(cfg, span, c, func() primitive.LocalTransactionState {
 		return a.p.l.CheckLocalTransaction(ctx, msg)
 	})
 }
 
 // runCallback runs a listener method inside span and finishes it with the
 // returned state; a listener that panics still gets its span finished.
-func (t *Tracing) runCallback(span opentracing.Span, c *Call, run func() primitive.LocalTransactionState) primitive.LocalTransactionState {
+func (t *Tracing) runCallback(cfg *core.Config[*Call], span opentracing.Span, c *Call, run func() primitive.LocalTransactionState) primitive.LocalTransactionState {
 	finished := false
 	defer func() {
 		if finished {
@@ -202,10 +220,10 @@ func (t *Tracing) runCallback(span opentracing.Span, c *Call, run func() primiti
 		}
 		r := recover()
 		if r == nil { // runtime.Goexit, not a panic
-			t.callback.Finish(span, c, nil, time.Time{})
+			cfg.Finish(span, c, nil, time.Time{})
 			return
 		}
-		t.callback.Finish(span, c, fmt.Errorf("transaction listener panicked: %v", r), time.Time{})
+		cfg.Finish(span, c, fmt.Errorf("transaction listener panicked: %v", r), time.Time{})
 		panic(r)
 	}()
 	c.State = run()
@@ -213,6 +231,6 @@ func (t *Tracing) runCallback(span opentracing.Span, c *Call, run func() primiti
 	if isSampled(span) {
 		span.SetTag(TagTxState, txState(c.State))
 	}
-	t.callback.Finish(span, c, nil, time.Time{})
+	cfg.Finish(span, c, nil, time.Time{})
 	return c.State
 }

@@ -2,11 +2,13 @@ package mqtrace
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/apache/rocketmq-client-go/v2"
+	"github.com/apache/rocketmq-client-go/v2/consumer"
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/apache/rocketmq-client-go/v2/producer"
 	"github.com/opentracing/opentracing-go"
@@ -275,5 +277,101 @@ func TestTransactionSpanFinishedWhenListenerPanics(t *testing.T) {
 	}
 	if txs[0].Tag("error") != true || txs[0].ParentID != root.(*mocktracer.MockSpan).SpanContext.SpanID {
 		t.Fatalf("transaction span: %v", txs[0].Tags())
+	}
+}
+
+// With a client namespace the client sends to "<namespace>%<topic>" and
+// rewrites the message's topic in place, before the half send and the local
+// transaction run; the broker's check and the consumer see it too. Every span
+// is still named for, and tags as its destination, the topic the user
+// passed; the namespace gets its own tag.
+func TestNamespacedSpansUseThePlainTopic(t *testing.T) {
+	trc, tr := mockTracing()
+	topic := uniq(t, "t")
+	const ns = "twns"
+	l := &listener{tr: tr, execute: map[string]primitive.LocalTransactionState{"later": primitive.UnknowState},
+		check: primitive.CommitMessageState}
+	tp, err := trc.NewTransactionProducer(l,
+		producer.WithNameServer(nameServer(t)),
+		producer.WithGroupName(uniq(t, "txg")),
+		producer.WithInstanceName(uniq(t, "txi")),
+		producer.WithNamespace(ns),
+		producer.WithRetry(2))
+	tp = tracetest.Started(t, tp, err)
+	p := startProducer(t, trc, producer.WithNamespace(ns))
+	ctx, root := parentCtx(tr)
+	if _, err := tp.SendMessageInTransaction(ctx, primitive.NewMessage(topic, []byte("later")).WithKeys([]string{"later"})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.SendSync(ctx, primitive.NewMessage(topic, []byte("plain"))); err != nil {
+		t.Fatal(err)
+	}
+	root.Finish()
+	waitSpans(t, tr, "check-transaction "+topic, 1)
+	var got received
+	startConsumer(t, trc, topic, got.consume, consumer.WithNamespace(ns))
+	waitSpans(t, tr, "consume "+topic, 2)
+
+	counts := map[string]int{}
+	for _, s := range tr.FinishedSpans() {
+		if s.OperationName == "handler" || strings.HasPrefix(s.OperationName, "sql.") {
+			continue
+		}
+		counts[s.OperationName]++
+		if d := s.Tag("message_bus.destination"); d != topic || s.Tag(TagNamespace) != ns {
+			t.Errorf("%s: destination %v, namespace %v", s.OperationName, d, s.Tag(TagNamespace))
+		}
+	}
+	for _, op := range []string{OpTransaction, OpSend, OpLocalTransaction, OpCheckTransaction, OpConsume} {
+		if counts[op+" "+topic] == 0 {
+			t.Errorf("no %q span; spans: %v", op+" "+topic, counts)
+		}
+	}
+}
+
+// The transaction spans carry the tags of design.md §3 like send and consume
+// spans do (destination, message id, tags, keys, state), the same message id
+// and transaction id throughout, and a deliberate span.kind: none for the
+// producer's internal steps (the half send is its producer span), consumer
+// for the broker's check, which reaches the producer like a delivery.
+func TestTransactionSpansTagsAndKinds(t *testing.T) {
+	trc, tr := mockTracing()
+	topic := uniq(t, "t")
+	l := &listener{tr: tr, execute: map[string]primitive.LocalTransactionState{"k1 k2": primitive.UnknowState},
+		check: primitive.CommitMessageState}
+	p := startTxProducer(t, trc, l, uniq(t, "txg"))
+	ctx, root := parentCtx(tr)
+	msg := primitive.NewMessage(topic, []byte("x")).WithTag("created").WithKeys([]string{"k1", "k2"})
+	if _, err := p.SendMessageInTransaction(ctx, msg); err != nil {
+		t.Fatal(err)
+	}
+	root.Finish()
+	check := waitSpans(t, tr, "check-transaction "+topic, 1)[0]
+	half := finished(tr, "send "+topic)[0]
+	tx := finished(tr, "transaction "+topic)[0]
+	local := finished(tr, "local-transaction "+topic)[0]
+
+	wantKind := map[*mocktracer.MockSpan]any{tx: nil, local: nil, check: ext.SpanKindConsumerEnum}
+	for _, s := range []*mocktracer.MockSpan{tx, local, check} {
+		if k := s.Tag("span.kind"); k != wantKind[s] {
+			t.Errorf("%s: span.kind %v, want %v", s.OperationName, k, wantKind[s])
+		}
+		for _, tag := range []string{"message_bus.destination", TagTags, TagKeys, TagMessageID, TagTxID, TagTxState} {
+			if s.Tag(tag) == nil {
+				t.Errorf("%s: no %s in %v", s.OperationName, tag, s.Tags())
+			}
+		}
+		if s.Tag(TagTags) != "created" || s.Tag(TagKeys) != "k1 k2" {
+			t.Errorf("%s: tags %v, keys %v", s.OperationName, s.Tag(TagTags), s.Tag(TagKeys))
+		}
+		if s.Tag(TagMessageID) != half.Tag(TagMessageID) {
+			t.Errorf("%s: message id %v, the half send's %v", s.OperationName, s.Tag(TagMessageID), half.Tag(TagMessageID))
+		}
+		if s.Tag(TagTxID) != tx.Tag(TagTxID) {
+			t.Errorf("%s: transaction id %v, the transaction's %v", s.OperationName, s.Tag(TagTxID), tx.Tag(TagTxID))
+		}
+	}
+	if tx.Tag(TagTxState) != "UNKNOWN" || local.Tag(TagTxState) != "UNKNOWN" || check.Tag(TagTxState) != "COMMIT" {
+		t.Errorf("states: %v %v %v", tx.Tag(TagTxState), local.Tag(TagTxState), check.Tag(TagTxState))
 	}
 }

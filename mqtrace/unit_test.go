@@ -6,6 +6,7 @@ import (
 	"errors"
 	"runtime"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/apache/rocketmq-client-go/v2/consumer"
 	"github.com/apache/rocketmq-client-go/v2/primitive"
@@ -103,6 +104,8 @@ func TestConsumePanicFinishesSpan(t *testing.T) {
 	}()
 	if s := tr.FinishedSpans(); len(s) != 1 || s[0].Tag("error") != true {
 		t.Fatal("panicking consumer left its span open")
+	} else if r := s[0].Tag(TagConsumeResult); r != "PANIC" {
+		t.Fatalf("a panicked consumption tagged %v: the client does not retry it", r)
 	}
 }
 
@@ -149,6 +152,85 @@ func TestPayloadCaptureCopiesOnlyTheShownPart(t *testing.T) {
 		want, _ := core.Truncate(string(body), trc.produce.MaxStatementSize)
 		if v != want {
 			t.Fatalf("%s payload of %d bytes, want %d", s.OperationName, len(v), len(want))
+		}
+	}
+}
+
+// A captured body is shown as it is when it is text; anything else (a
+// protobuf, a compressed or encrypted body) is quoted with Go escapes, so no
+// raw binary byte reaches the span, and stays within WithMaxStatementSize.
+func TestPayloadCaptureIsBinarySafe(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		body []byte
+		max  int
+		want string
+	}{
+		{"json", []byte(`{"id":42,"name":"é"}`), 64, `{"id":42,"name":"é"}`},
+		{"lines", []byte("a\tb\r\nc"), 64, "a\tb\r\nc"},
+		{"text cut", []byte("0123456789"), 8, "01234" + core.TruncationMarker},
+		{"text cut inside a rune", []byte("abcdeé"), 6, "abc" + core.TruncationMarker},
+		{"binary", []byte{0x08, 0x96, 0x01, 'a'}, 64, `"\b\x96\x01a"`},
+		{"control", []byte("ok\x00\x1b[2J"), 64, `"ok\x00\x1b[2J"`},
+		{"invalid utf-8", []byte("caf\xe9"), 64, `"caf\xe9"`},
+		{"looks quoted", []byte(`"\x00"`), 64, `"\"\\x00\""`},
+		{"binary cut", bytes.Repeat([]byte{0xff}, 100), 16, `"\xff\xff"` + core.TruncationMarker},
+		{"binary cut keeps escapes whole", append([]byte("abcdefgh"), 0, 0, 0, 0), 16, `"abcdefgh"` + core.TruncationMarker},
+		{"printable runes kept", []byte("é\x00"), 64, `"é\x00"`},
+		{"empty", nil, 64, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			trc, tr := mockTracing(WithPayloadCapture(), WithMaxStatementSize(tc.max))
+			_, _ = trc.WrapProducer(stubProducer{}).SendSync(context.Background(), primitive.NewMessage("t", tc.body))
+			_, finish := trc.StartConsumeSpan(context.Background(), &primitive.MessageExt{Message: *primitive.NewMessage("t", tc.body)})
+			finish(consumer.ConsumeSuccess, nil)
+			for _, s := range tr.FinishedSpans() {
+				v, _ := s.Tag(TagPayload).(string)
+				if v != tc.want {
+					t.Errorf("%s: payload %q, want %q", s.OperationName, v, tc.want)
+				}
+				if len(v) > tc.max {
+					t.Errorf("%s: payload of %d bytes, cap %d", s.OperationName, len(v), tc.max)
+				}
+			}
+		})
+	}
+}
+
+// Whatever the body and the cap, the payload stays within the cap and holds
+// no raw control or invalid byte.
+func TestPayloadNeverExceedsCapOrCarriesRawBytes(t *testing.T) {
+	bodies := [][]byte{nil, []byte("plain"), []byte("é\x00é"), []byte{0xe2, 0x82}, bytes.Repeat([]byte{0, 'a', 0xc3, 0xa9, 0xff}, 50)}
+	for _, body := range bodies {
+		for max := 1; max < 40; max++ {
+			v := payload(body, max)
+			if len(v) > max || !utf8.ValidString(v) {
+				t.Fatalf("payload(%q, %d) = %q", body, max, v)
+			}
+			for _, r := range v {
+				if r < ' ' && r != '\t' && r != '\n' && r != '\r' || r == 0x7f {
+					t.Fatalf("payload(%q, %d) = %q holds a raw control byte", body, max, v)
+				}
+			}
+		}
+		if v := payload(body, 0); len(body) > 0 && v == "" {
+			t.Fatalf("uncapped payload of %q is empty", body)
+		}
+	}
+}
+
+func TestSplitTopic(t *testing.T) {
+	for _, tc := range []struct{ in, topic, ns string }{
+		{"orders", "orders", ""},
+		{"prod%orders", "orders", "prod"},
+		{"%RETRY%billing", "%RETRY%billing", ""},
+		{"%RETRY%prod%billing", "%RETRY%billing", "prod"},
+		{"%DLQ%prod%billing", "%DLQ%billing", "prod"},
+		{"%odd", "%odd", ""},
+		{"", "", ""},
+	} {
+		if topic, ns := splitTopic(tc.in); topic != tc.topic || ns != tc.ns {
+			t.Errorf("splitTopic(%q) = %q, %q; want %q, %q", tc.in, topic, ns, tc.topic, tc.ns)
 		}
 	}
 }

@@ -247,6 +247,39 @@ func TestStatementOptions(t *testing.T) {
 	}
 }
 
+// Redis echoes the first arguments of an unknown command in its error. With
+// StatementKeysOnly or StatementOmitted the values the statement hides must
+// not reach the span through the error log either.
+func TestEchoedArgsHiddenWhenStatementHidesValues(t *testing.T) {
+	const private = "private-value-8c1e"
+	for _, mode := range []redistrace.StatementMode{redistrace.StatementKeysOnly, redistrace.StatementOmitted} {
+		c, tr := newClient(t, redistrace.WithStatementMode(mode))
+		ctx, _ := withParent(tr)
+		err := c.Do(ctx, "nosuchcmd", uniqueKey(t, "k"), private).Err()
+		if err == nil || !strings.Contains(err.Error(), private) {
+			t.Fatalf("the server no longer echoes the arguments (%v): the test proves nothing", err)
+		}
+		_, err = c.Pipelined(ctx, func(p redis.Pipeliner) error {
+			p.Ping(ctx)
+			p.Do(ctx, "nosuchcmd", "k", private)
+			return nil
+		})
+		if err == nil {
+			t.Fatal("pipeline succeeded")
+		}
+		spans := redisSpans(tr)
+		if len(spans) != 2 {
+			t.Fatalf("mode %v: %d spans", mode, len(spans))
+		}
+		for _, s := range spans {
+			if l := tracetest.ErrorLog(s); !strings.Contains(l["message"], "unknown command") || l["error.kind"] != "proto.RedisError" {
+				t.Errorf("mode %v: %s: error log lost what happened: %v", mode, s.OperationName, l)
+			}
+		}
+		tracetest.AssertNoSecret(t, spans, private)
+	}
+}
+
 func TestFiltersAndNames(t *testing.T) {
 	noPing := redistrace.WithCommandFilter(func(cmd redis.Cmder) bool { return cmd.Name() != "ping" })
 	c, tr := newClient(t, noPing,

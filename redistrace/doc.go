@@ -46,7 +46,9 @@
 // MIGRATE ... AUTH / AUTH2, SENTINEL SET/CONFIG SET auth-pass; also in the
 // error log when the server echoes them (an unknown CONFIG, a bad ACL rule).
 // WithStatementMode(StatementKeysOnly) shows only command names, subcommands
-// and keys; StatementOmitted sets no db.statement. WithCommandFilter leaves
+// and keys; StatementOmitted sets no db.statement. In both, the arguments a
+// server error echoes ("unknown command ... with args beginning with: ...")
+// are dropped from the error log as well. WithCommandFilter leaves
 // chosen commands untraced (and out of pipeline statements).
 //
 // # Cluster and ring clients

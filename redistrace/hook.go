@@ -230,7 +230,7 @@ func (h *hook) finish(c *callCtx, err error) {
 		if failed == nil {
 			failed, _ = firstError(c.call.Cmds)
 		}
-		err = redactError(failed, err)
+		err = cfg.redactError(failed, err)
 	}
 	cfg.core.Finish(span, &c.call, err, time.Time{})
 }

@@ -120,7 +120,8 @@ func WithMaxStatementSize(n int) Option {
 
 // WithStatementMode chooses how much of each command db.statement shows:
 // StatementFull (default), StatementKeysOnly or StatementOmitted. Credentials
-// are redacted in every mode.
+// are redacted in every mode; in the last two, the arguments a server error
+// echoes are left out of the span's error log too.
 func WithStatementMode(m StatementMode) Option {
 	return func(c *config) {
 		if m >= StatementFull && m <= StatementOmitted {

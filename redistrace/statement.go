@@ -370,14 +370,20 @@ const echoedArgs = "with args beginning with:"
 // redactError returns err with the credentials of cmd removed from its
 // message: Redis echoes arguments in some errors (an unknown command, a
 // malformed ACL SETUSER rule), and the message goes into the span's error
-// log. errors.Is/As and the error kind still see the original error.
-func redactError(cmd redis.Cmder, err error) error {
-	if cmd == nil || err == nil {
+// log. When the statement mode hides argument values (StatementKeysOnly,
+// StatementOmitted), the echoed arguments of any command are dropped too.
+// errors.Is/As and the error kind still see the original error.
+func (c *config) redactError(cmd redis.Cmder, err error) error {
+	if err == nil {
 		return err
 	}
-	args := cmd.Args()
+	var args []any
+	if cmd != nil {
+		args = cmd.Args()
+	}
 	kind := classify(args)
-	if kind == noSecret {
+	hideValues := c.mode != StatementFull
+	if kind == noSecret && !hideValues {
 		return err
 	}
 	msg := err.Error()

@@ -11,5 +11,7 @@
 // Close waits for the flush at most WithCloseTimeout (5 s by default).
 // Unlike jaeger-client-go's own default (a remote sampler that samples one
 // trace in a thousand until it reaches an agent), Init samples every trace
-// unless JAEGER_SAMPLER_TYPE says otherwise, so a first run shows its traces.
+// unless JAEGER_SAMPLER_TYPE or JAEGER_SAMPLER_PARAM says otherwise, so a
+// first run shows its traces. PARAM alone keeps jaeger-client-go's meaning: a
+// remote sampler with PARAM as its initial probability.
 package tracing

@@ -51,7 +51,7 @@ func Init(service string, opts ...Option) (opentracing.Tracer, io.Closer, error)
 	if cfg.ServiceName == "" {
 		return nil, nil, ErrNoServiceName
 	}
-	if os.Getenv("JAEGER_SAMPLER_TYPE") == "" {
+	if os.Getenv("JAEGER_SAMPLER_TYPE") == "" && os.Getenv("JAEGER_SAMPLER_PARAM") == "" {
 		cfg.Sampler.Type, cfg.Sampler.Param = jaeger.SamplerTypeConst, 1
 	}
 	if s.sampler != nil {

@@ -338,3 +338,25 @@ func TestCloseIsBoundedOnAHungCollector(t *testing.T) {
 		t.Fatalf("second Close: %v", err2)
 	}
 }
+
+// Every trace is sampled when no sampler variable is set; JAEGER_SAMPLER_PARAM
+// alone is not ignored.
+func TestDefaultSamplingAndParamAlone(t *testing.T) {
+	clearJaegerEnv(t)
+	sampled := func() bool {
+		tr, closer, err := Init("sampling", WithoutGlobal(), WithReporter(jaeger.NewNullReporter()), WithLogger(&recordingLogger{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer closer.Close()
+		return tr.StartSpan("x").Context().(jaeger.SpanContext).IsSampled()
+	}
+	if !sampled() {
+		t.Fatal("default: want every trace sampled")
+	}
+	t.Setenv("JAEGER_SAMPLER_PARAM", "0")
+	t.Setenv("JAEGER_SAMPLER_MANAGER_HOST_PORT", "127.0.0.1:1") // nothing answers: the initial probability stays
+	if sampled() {
+		t.Fatal("JAEGER_SAMPLER_PARAM=0 ignored")
+	}
+}

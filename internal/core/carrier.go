@@ -3,6 +3,8 @@ package core
 import (
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
 
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/log"
@@ -10,29 +12,99 @@ import (
 
 // Bounds of what is handed to a tracer from a remote carrier. Remote input is
 // hostile until proven otherwise: a flood of baggage entries or a megabyte
-// header must not become a megabyte of span state.
+// header must not become a megabyte of span state, which the baggage would
+// then carry on to every downstream call.
 const (
-	MaxCarrierEntries = 256  // entries after this many are not read
-	MaxCarrierValue   = 4096 // keys or values longer than this are dropped
-	maxProblemLen     = 256  // how much of an extract error is logged
+	MaxCarrierEntries = 256      // entries handed over at most
+	MaxCarrierValue   = 4096     // keys or values longer than this are dropped
+	MaxCarrierBytes   = 32 << 10 // keys and values handed over, in all
+	maxProblemLen     = 256      // how much of an extract error is logged
 )
 
 type boundedReader struct {
 	r       opentracing.TextMapReader
-	seen    int // a field, not a captured local, which would be a second allocation
 	dropped int
+
+	// state of one ForeachKey, kept here so its callbacks are method values
+	// rather than closures over escaping locals
+	n, total int
+	handler  func(key, val string) error
 }
 
+type carrierEntry struct{ k, v string }
+
+// traceKeys are the span-context keys (not baggage) of Jaeger, W3C Trace
+// Context, B3, the OpenTracing basic tracer and mocktracer, lower-cased.
+var traceKeys = map[string]bool{
+	"uber-trace-id": true, "jaeger-debug-id": true, "traceparent": true, "tracestate": true,
+	"b3": true, "x-b3-traceid": true, "x-b3-spanid": true, "x-b3-parentspanid": true, "x-b3-sampled": true, "x-b3-flags": true,
+	"ot-tracer-traceid": true, "ot-tracer-spanid": true, "ot-tracer-sampled": true,
+	"mockpfx-ids-traceid": true, "mockpfx-ids-spanid": true, "mockpfx-ids-sampled": true,
+}
+
+func isTraceKey(k string) bool { return len(k) <= 20 && traceKeys[strings.ToLower(k)] }
+
+func oversize(k, v string) bool { return len(k) > MaxCarrierValue || len(v) > MaxCarrierValue }
+
+func (b *boundedReader) measure(k, v string) error {
+	if !oversize(k, v) {
+		b.n++
+		b.total += len(k) + len(v)
+	}
+	return nil
+}
+
+func (b *boundedReader) pass(k, v string) error {
+	if oversize(k, v) {
+		b.dropped++
+		return nil
+	}
+	return b.handler(k, v)
+}
+
+// ForeachKey measures the carrier first: when it is within bounds (the normal
+// case) every entry is handed over as it comes. Over a bound, the trace
+// context keys of the common propagation formats go first, then the smallest
+// entries until the bounds are reached, so the caller's trace survives a flood
+// of baggage or headers and what is kept of the rest is as much as fits.
 func (b *boundedReader) ForeachKey(handler func(key, val string) error) error {
-	b.seen = 0
-	return b.r.ForeachKey(func(k, v string) error {
-		b.seen++
-		if b.seen > MaxCarrierEntries || len(k) > MaxCarrierValue || len(v) > MaxCarrierValue {
+	b.n, b.total, b.handler = 0, 0, handler
+	if err := b.r.ForeachKey(b.measure); err != nil {
+		return err
+	}
+	if b.n <= MaxCarrierEntries && b.total <= MaxCarrierBytes {
+		return b.r.ForeachKey(b.pass)
+	}
+	n := b.n
+	entries := make([]carrierEntry, 0, n)
+	_ = b.r.ForeachKey(func(k, v string) error {
+		if oversize(k, v) {
 			b.dropped++
-			return nil
+		} else {
+			entries = append(entries, carrierEntry{k, v})
 		}
-		return handler(k, v)
+		return nil
 	})
+	sort.SliceStable(entries, func(i, j int) bool {
+		ti, tj := isTraceKey(entries[i].k), isTraceKey(entries[j].k)
+		if ti != tj {
+			return ti
+		}
+		return len(entries[i].k)+len(entries[i].v) < len(entries[j].k)+len(entries[j].v)
+	})
+	total := 0
+	for i, e := range entries {
+		size := len(e.k) + len(e.v)
+		if i >= MaxCarrierEntries || total+size > MaxCarrierBytes {
+			b.dropped += len(entries) - i
+			break
+		}
+		total += size
+		if err := handler(e.k, e.v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Extract reads a remote span context through tr, within the carrier bounds.

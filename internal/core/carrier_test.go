@@ -73,21 +73,60 @@ func TestStartRemoteCorruptContextStartsRoot(t *testing.T) {
 	}
 }
 
+// A flood of baggage, many small entries or fewer large ones, is cut to the
+// bounds, and the caller's trace survives it.
 func TestExtractBoundsBaggageFlood(t *testing.T) {
-	tr := tracetest.JaegerNull(t, true)
-	client := tr.StartSpan("client")
+	for name, flood := range map[string]func(h http.Header){
+		"many": func(h http.Header) {
+			for i := 0; i < 10000; i++ {
+				h.Set(fmt.Sprintf("Uberctx-K%d", i), "v")
+			}
+		},
+		"large": func(h http.Header) {
+			for i := 0; i < 100; i++ {
+				h.Set(fmt.Sprintf("Uberctx-Big%d", i), strings.Repeat("x", 3000))
+			}
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			tr := tracetest.JaegerNull(t, true)
+			client := tr.StartSpan("client")
+			h := http.Header{}
+			_ = tr.Inject(client.Context(), opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(h))
+			flood(h)
+			sc, err := Extract(tr, opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(h))
+			if err != nil || sc == nil {
+				t.Fatalf("the caller's trace did not survive: %v", err)
+			}
+			if sc.(jaeger.SpanContext).TraceID() != client.Context().(jaeger.SpanContext).TraceID() {
+				t.Fatal("wrong trace")
+			}
+			n, size := 0, 0
+			sc.ForeachBaggageItem(func(k, v string) bool { n++; size += len(k) + len(v); return true })
+			if n > MaxCarrierEntries || size > MaxCarrierBytes {
+				t.Fatalf("%d baggage items, %d bytes passed the bounds", n, size)
+			}
+		})
+	}
+}
+
+// Within the bounds nothing is dropped and nothing is allocated for it.
+func TestExtractWithinBoundsHandsOverEverything(t *testing.T) {
 	h := http.Header{}
-	_ = tr.Inject(client.Context(), opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(h))
-	for i := 0; i < 10000; i++ {
-		h.Set(fmt.Sprintf("Uberctx-K%d", i), "v")
+	for i := 0; i < 50; i++ {
+		h.Set(fmt.Sprintf("X-H%d", i), "value")
 	}
-	sc, _ := Extract(tr, opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(h))
+	b := &boundedReader{r: opentracing.HTTPHeadersCarrier(h)}
 	n := 0
-	if sc != nil {
-		sc.ForeachBaggageItem(func(k, v string) bool { n++; return true })
+	allocs := testing.AllocsPerRun(10, func() {
+		n = 0
+		_ = b.ForeachKey(func(k, v string) error { n++; return nil })
+	})
+	if n != 50 || b.dropped != 0 {
+		t.Fatalf("handed over %d, dropped %d", n, b.dropped)
 	}
-	if n > MaxCarrierEntries {
-		t.Fatalf("%d baggage items passed the bound", n)
+	if allocs > 3 { // the reader's two callbacks, and this test's closure over n
+		t.Fatalf("%v allocations for a carrier within bounds", allocs)
 	}
 }
 

@@ -134,7 +134,8 @@ func (c *Config[T]) begin(call T) opentracing.Tracer {
 		return nil
 	}
 	tr := c.Tracer()
-	if _, noop := tr.(opentracing.NoopTracer); noop {
+	switch tr.(type) {
+	case opentracing.NoopTracer, *opentracing.NoopTracer: // jaeger's config hands out the pointer when disabled
 		return nil
 	}
 	return tr

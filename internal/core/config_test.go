@@ -202,3 +202,9 @@ func TestStartFromNilContext(t *testing.T) {
 		t.Fatal("nil ctx has no parent")
 	}
 }
+
+func TestNoopTracerPointerIsNoop(t *testing.T) {
+	if newCfg(&opentracing.NoopTracer{}).Start(call{}, nil, "op", time.Time{}) != nil {
+		t.Fatal("*NoopTracer made a span")
+	}
+}
