@@ -25,10 +25,11 @@ type boundedReader struct {
 	r       opentracing.TextMapReader
 	dropped int
 
-	// state of one ForeachKey, kept here so its callbacks are method values
-	// rather than closures over escaping locals
-	n, total int
-	handler  func(key, val string) error
+	// state of one ForeachKey, kept here so its callback is a method value
+	// rather than a closure over escaping locals
+	n, total  int
+	measuring bool
+	handler   func(key, val string) error
 }
 
 type carrierEntry struct{ k, v string }
@@ -46,15 +47,17 @@ func isTraceKey(k string) bool { return len(k) <= 20 && traceKeys[strings.ToLowe
 
 func oversize(k, v string) bool { return len(k) > MaxCarrierValue || len(v) > MaxCarrierValue }
 
-func (b *boundedReader) measure(k, v string) error {
-	if !oversize(k, v) {
-		b.n++
-		b.total += len(k) + len(v)
+// visit measures an entry on the first pass over the carrier and hands it
+// over on the second: one method value serves both, and each method value
+// handed to the carrier is an allocation.
+func (b *boundedReader) visit(k, v string) error {
+	if b.measuring {
+		if !oversize(k, v) {
+			b.n++
+			b.total += len(k) + len(v)
+		}
+		return nil
 	}
-	return nil
-}
-
-func (b *boundedReader) pass(k, v string) error {
 	if oversize(k, v) {
 		b.dropped++
 		return nil
@@ -68,12 +71,15 @@ func (b *boundedReader) pass(k, v string) error {
 // entries until the bounds are reached, so the caller's trace survives a flood
 // of baggage or headers and what is kept of the rest is as much as fits.
 func (b *boundedReader) ForeachKey(handler func(key, val string) error) error {
-	b.n, b.total, b.handler = 0, 0, handler
-	if err := b.r.ForeachKey(b.measure); err != nil {
+	b.n, b.total, b.handler, b.measuring = 0, 0, handler, true
+	visit := b.visit
+	err := b.r.ForeachKey(visit)
+	b.measuring = false
+	if err != nil {
 		return err
 	}
 	if b.n <= MaxCarrierEntries && b.total <= MaxCarrierBytes {
-		return b.r.ForeachKey(b.pass)
+		return b.r.ForeachKey(visit)
 	}
 	n := b.n
 	entries := make([]carrierEntry, 0, n)
