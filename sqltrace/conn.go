@@ -232,16 +232,9 @@ func (c *conn) execInner(ctx context.Context, query string, nargs []driver.Named
 	if c.execCtx != nil {
 		return c.execCtx.ExecContext(ctx, query, nargs)
 	}
-	dargs, err := namedValueToValue(nargs)
-	if err != nil {
-		return nil, err
-	}
-	select {
-	default:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	return c.exec.Exec(query, dargs)
+	return legacyCall(ctx, nargs, func(args []driver.Value) (driver.Result, error) {
+		return c.exec.Exec(query, args)
+	})
 }
 
 // connQuery exposes QueryerContext and Queryer.
@@ -284,16 +277,9 @@ func (c *conn) queryInner(ctx context.Context, query string, nargs []driver.Name
 	if c.queryCtx != nil {
 		return c.queryCtx.QueryContext(ctx, query, nargs)
 	}
-	dargs, err := namedValueToValue(nargs)
-	if err != nil {
-		return nil, err
-	}
-	select {
-	default:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	return c.query.Query(query, dargs)
+	return legacyCall(ctx, nargs, func(args []driver.Value) (driver.Rows, error) {
+		return c.query.Query(query, args)
+	})
 }
 
 // connReset exposes SessionResetter.
@@ -316,6 +302,22 @@ func (c connReset) ResetSession(ctx context.Context) error {
 type connValid struct{ *conn }
 
 func (c connValid) IsValid() bool { return c.inner.(driver.Validator).IsValid() }
+
+// legacyCall is database/sql's way to call a driver method without a context:
+// convert the arguments, give up if ctx is already done, then call f.
+func legacyCall[R any](ctx context.Context, nargs []driver.NamedValue, f func([]driver.Value) (R, error)) (R, error) {
+	var zero R
+	args, err := namedValueToValue(nargs)
+	if err != nil {
+		return zero, err
+	}
+	select {
+	default:
+	case <-ctx.Done():
+		return zero, ctx.Err()
+	}
+	return f(args)
+}
 
 // namedValueToValue is database/sql's conversion for drivers without the
 // context interfaces, with its error message.

@@ -76,16 +76,7 @@ func (s *stmt) execInner(ctx context.Context, nargs []driver.NamedValue, vargs [
 	if se, ok := s.inner.(driver.StmtExecContext); ok {
 		return se.ExecContext(ctx, nargs)
 	}
-	dargs, err := namedValueToValue(nargs)
-	if err != nil {
-		return nil, err
-	}
-	select {
-	default:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	return s.inner.Exec(dargs)
+	return legacyCall(ctx, nargs, s.inner.Exec)
 }
 
 // Query is the legacy entry, for callers other than database/sql.
@@ -123,16 +114,7 @@ func (s *stmt) queryInner(ctx context.Context, nargs []driver.NamedValue, vargs 
 	if sq, ok := s.inner.(driver.StmtQueryContext); ok {
 		return sq.QueryContext(ctx, nargs)
 	}
-	dargs, err := namedValueToValue(nargs)
-	if err != nil {
-		return nil, err
-	}
-	select {
-	default:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	return s.inner.Query(dargs)
+	return legacyCall(ctx, nargs, s.inner.Query)
 }
 
 // stmtChecker exposes NamedValueChecker.
