@@ -202,21 +202,9 @@ func (c *conn) execTraced(ctx context.Context, query string, nargs []driver.Name
 	if !ok {
 		return c.execInner(ctx, query, nargs, vargs, legacy)
 	}
-	call := &Call{Op: OpExec, Query: query, Args: nargs}
-	if legacy {
-		call.Args = named(vargs)
-	}
-	a := c.db.attempt(call, parent, true)
+	a := c.db.attempt(&Call{Op: OpExec, Query: query, Args: callArgs(nargs, vargs, legacy)}, parent, true)
 	res, err := c.execInner(ctx, a.query, nargs, vargs, legacy)
-	if err == driver.ErrSkip {
-		return nil, err
-	}
-	span := a.done(c.db)
-	if err == nil {
-		a.tagResult(res)
-	}
-	c.db.finish(span, call, err)
-	return res, err
+	return a.finishExec(c.db, res, err)
 }
 
 // execInner calls the inner connection the way database/sql's ctxDriverExec
@@ -254,17 +242,10 @@ func (c *conn) queryTraced(ctx context.Context, query string, nargs []driver.Nam
 	if !ok {
 		return c.queryInner(ctx, query, nargs, vargs, legacy)
 	}
-	r := &rows{db: c.db, ctx: ctx, call: Call{Op: OpQuery, Query: query, Args: nargs}}
-	if legacy {
-		r.call.Args = named(vargs)
-	}
+	r := &rows{db: c.db, ctx: ctx, call: Call{Op: OpQuery, Query: query, Args: callArgs(nargs, vargs, legacy)}}
 	a := c.db.attempt(&r.call, parent, true)
 	ri, err := c.queryInner(ctx, a.query, nargs, vargs, legacy)
-	if err == driver.ErrSkip {
-		return nil, err
-	}
-	r.span = a.done(c.db)
-	return r.wrap(a.sampled, ri, err)
+	return a.finishQuery(r, ri, err)
 }
 
 func (c *conn) queryInner(ctx context.Context, query string, nargs []driver.NamedValue, vargs []driver.Value, legacy bool) (driver.Rows, error) {

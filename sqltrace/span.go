@@ -130,14 +130,40 @@ func (a *attempt) done(d *db) opentracing.Span {
 	return a.span
 }
 
-// tagResult adds what an exec changed to its (sampled) span.
-func (a *attempt) tagResult(res driver.Result) {
-	if !a.sampled || res == nil {
-		return
+// finishExec ends an exec attempt with the driver's answer, tagging what
+// the exec changed. A skipped attempt (driver.ErrSkip) leaves no span.
+func (a *attempt) finishExec(d *db, res driver.Result, err error) (driver.Result, error) {
+	if err == driver.ErrSkip {
+		return nil, err
 	}
-	if n, err := res.RowsAffected(); err == nil {
-		a.span.SetTag("db.rows_affected", n)
+	span := a.done(d)
+	if err == nil && a.sampled && res != nil {
+		if n, err := res.RowsAffected(); err == nil {
+			span.SetTag("db.rows_affected", n)
+		}
 	}
+	d.finish(span, a.call, err)
+	return res, err
+}
+
+// finishQuery ends a query attempt with the driver's answer: the span, if
+// any, goes to r (which holds a's call) and lasts until the rows are closed.
+// A skipped attempt (driver.ErrSkip) leaves no span.
+func (a *attempt) finishQuery(r *rows, inner driver.Rows, err error) (driver.Rows, error) {
+	if err == driver.ErrSkip {
+		return nil, err
+	}
+	r.span = a.done(r.db)
+	return r.wrap(a.sampled, inner, err)
+}
+
+// callArgs is the arguments a Call carries: nargs from a context-aware
+// entry, or the legacy entry's vargs, named.
+func callArgs(nargs []driver.NamedValue, vargs []driver.Value, legacy bool) []driver.NamedValue {
+	if legacy {
+		return named(vargs)
+	}
+	return nargs
 }
 
 // named turns the arguments of a legacy, context-less call into the form a

@@ -51,21 +51,9 @@ func (s *stmt) exec(ctx context.Context, nargs []driver.NamedValue, vargs []driv
 	if !ok {
 		return s.execInner(ctx, nargs, vargs, legacy)
 	}
-	call := &Call{Op: OpStmtExec, Query: s.query, Args: nargs}
-	if legacy {
-		call.Args = named(vargs)
-	}
-	a := s.db.attempt(call, parent, false)
+	a := s.db.attempt(&Call{Op: OpStmtExec, Query: s.query, Args: callArgs(nargs, vargs, legacy)}, parent, false)
 	res, err := s.execInner(ctx, nargs, vargs, legacy)
-	if err == driver.ErrSkip {
-		return nil, err
-	}
-	span := a.done(s.db)
-	if err == nil {
-		a.tagResult(res)
-	}
-	s.db.finish(span, call, err)
-	return res, err
+	return a.finishExec(s.db, res, err)
 }
 
 // execInner is database/sql's ctxDriverStmtExec.
@@ -93,17 +81,10 @@ func (s *stmt) queryTraced(ctx context.Context, nargs []driver.NamedValue, vargs
 	if !ok {
 		return s.queryInner(ctx, nargs, vargs, legacy)
 	}
-	r := &rows{db: s.db, ctx: ctx, call: Call{Op: OpStmtQuery, Query: s.query, Args: nargs}}
-	if legacy {
-		r.call.Args = named(vargs)
-	}
+	r := &rows{db: s.db, ctx: ctx, call: Call{Op: OpStmtQuery, Query: s.query, Args: callArgs(nargs, vargs, legacy)}}
 	a := s.db.attempt(&r.call, parent, false)
 	ri, err := s.queryInner(ctx, nargs, vargs, legacy)
-	if err == driver.ErrSkip {
-		return nil, err
-	}
-	r.span = a.done(s.db)
-	return r.wrap(a.sampled, ri, err)
+	return a.finishQuery(r, ri, err)
 }
 
 // queryInner is database/sql's ctxDriverStmtQuery.
