@@ -42,20 +42,13 @@ func NewFailoverClient(opt *redis.FailoverOptions, opts ...Option) *redis.Client
 // served it, so opt.NewClient, if set, must return untraced clients. opt is
 // copied, not modified.
 func NewClusterClient(opt *redis.ClusterOptions, opts ...Option) *redis.ClusterClient {
-	cfg := newConfig(opts)
-	front := newFrontHook(cfg, 0, opt.Username)
+	front := newFrontHook(newConfig(opts), 0, opt.Username)
 	o := *opt
 	newNode := o.NewClient
 	if newNode == nil {
 		newNode = redis.NewClient
 	}
-	o.NewClient = func(no *redis.Options) *redis.Client {
-		c := newNode(no)
-		n := newClientHook(cfg, nodeRole, c.Options())
-		n.front = front
-		c.AddHook(n)
-		return c
-	}
+	o.NewClient = func(no *redis.Options) *redis.Client { return front.addNode(newNode(no)) }
 	cc := redis.NewClusterClient(&o)
 	cc.AddHook(front)
 	return cc
@@ -65,20 +58,13 @@ func NewClusterClient(opt *redis.ClusterOptions, opts ...Option) *redis.ClusterC
 // the ring level, tagged with the shard that served it. As with
 // NewClusterClient, opt.NewClient must return untraced clients; opt is copied.
 func NewRing(opt *redis.RingOptions, opts ...Option) *redis.Ring {
-	cfg := newConfig(opts)
-	front := newFrontHook(cfg, opt.DB, opt.Username)
+	front := newFrontHook(newConfig(opts), opt.DB, opt.Username)
 	o := *opt
 	newShard := o.NewClient
 	if newShard == nil {
 		newShard = func(_ string, so *redis.Options) *redis.Client { return redis.NewClient(so) }
 	}
-	o.NewClient = func(name string, so *redis.Options) *redis.Client {
-		c := newShard(name, so)
-		n := newClientHook(cfg, nodeRole, c.Options())
-		n.front = front
-		c.AddHook(n)
-		return c
-	}
+	o.NewClient = func(name string, so *redis.Options) *redis.Client { return front.addNode(newShard(name, so)) }
 	r := redis.NewRing(&o)
 	r.AddHook(front)
 	return r
@@ -134,4 +120,13 @@ func newFrontHook(cfg *config, db int, user string) *hook {
 	h := &hook{cfg: cfg, role: frontRole, db: db}
 	h.setStatic(staticTags{dbInstance: strconv.Itoa(db), user: user})
 	return h
+}
+
+// addNode hooks c, a node or shard client of h's cluster or ring, so that
+// it tells h's spans which node served them; it returns c.
+func (h *hook) addNode(c *redis.Client) *redis.Client {
+	n := newClientHook(h.cfg, nodeRole, c.Options())
+	n.front = h
+	c.AddHook(n)
+	return c
 }
