@@ -15,30 +15,18 @@ elasticsearch_TIMEOUT=180
 
 _es_dir() { printf '%s\n' "${STATE:?}/elasticsearch"; }
 
-# A fingerprint of what install produces: rerun when pom.xml or the launcher changes.
-_es_stamp() {
-	cat "$ROOT/scripts/elasticsearch/pom.xml" "$ROOT/scripts/elasticsearch/Launcher.java" | sha256sum | cut -c1-16
-}
-
+# Reinstalls when pom.xml or the launcher changes.
 elasticsearch_install() {
 	local src="$ROOT/scripts/elasticsearch" dir stamp
 	dir=$(_es_dir)
-	stamp=$(_es_stamp)
-	if [ -f "$dir/classes/.stamp" ] && [ "$(cat "$dir/classes/.stamp")" = "$stamp" ]; then
+	stamp=$(svc_stamp "$src/pom.xml" "$src/Launcher.java")
+	if svc_stamp_ok "$dir/classes/.stamp" "$stamp"; then
 		return 0
 	fi
-	local tool
-	for tool in java javac mvn; do
-		command -v "$tool" >/dev/null || {
-			echo "elasticsearch: needs java, javac (JDK 17) and mvn; $tool is missing" >&2
-			return 1
-		}
-	done
-	rm -rf "${dir:?}/lib" "${dir:?}/classes"
-	mkdir -p "$dir/lib" "$dir/classes"
-	# Jars are cached in ~/.m2; copying them takes seconds.
-	mvn -B -q -f "$src/pom.xml" dependency:copy-dependencies \
-		-DincludeScope=runtime -DoutputDirectory="$dir/lib" || return 1
+	svc_need_tools "elasticsearch: needs java, javac (JDK 17) and mvn" java javac mvn || return 1
+	rm -rf "${dir:?}/classes"
+	mkdir -p "$dir/classes"
+	svc_mvn_jars "$src/pom.xml" "$dir/lib" || return 1
 	javac -nowarn -d "$dir/classes" -cp "$dir/lib/*" "$src/Launcher.java" || return 1
 	printf '%s\n' "$stamp" >"$dir/classes/.stamp"
 }

@@ -25,7 +25,7 @@ jaeger_install() {
 	}
 	local bin=$JAEGER_BIN_DIR/jaeger-all-in-one stamp
 	stamp=$(jaeger_stamp)
-	if [[ -x $bin && $(cat "$bin.stamp" 2>/dev/null) == "$stamp" ]]; then
+	if [[ -x $bin ]] && svc_stamp_ok "$bin.stamp" "$stamp"; then
 		echo "jaeger: $bin is up to date"
 		return 0
 	fi

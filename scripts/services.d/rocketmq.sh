@@ -13,28 +13,18 @@ rocketmq_TIMEOUT=120
 
 _rmq_dir() { printf '%s\n' "${STATE:?}/rocketmq"; }
 
-_rmq_stamp() {
-	cat "$ROOT/scripts/rocketmq/pom.xml" "$ROOT/scripts/rocketmq/ready.go" | sha256sum | cut -c1-16
-}
-
+# Reinstalls when pom.xml or the readiness probe changes.
 rocketmq_install() {
 	local src="$ROOT/scripts/rocketmq" dir stamp
 	dir=$(_rmq_dir)
-	stamp=$(_rmq_stamp)
-	if [ -f "$dir/bin/.stamp" ] && [ "$(cat "$dir/bin/.stamp")" = "$stamp" ]; then
+	stamp=$(svc_stamp "$src/pom.xml" "$src/ready.go")
+	if svc_stamp_ok "$dir/bin/.stamp" "$stamp"; then
 		return 0
 	fi
-	local tool
-	for tool in java mvn go; do
-		command -v "$tool" >/dev/null || {
-			echo "rocketmq: needs java (JDK 17), mvn and go; $tool is missing" >&2
-			return 1
-		}
-	done
-	rm -rf "${dir:?}/lib" "${dir:?}/bin"
-	mkdir -p "$dir/lib" "$dir/bin"
-	mvn -B -q -f "$src/pom.xml" dependency:copy-dependencies \
-		-DincludeScope=runtime -DoutputDirectory="$dir/lib" || return 1
+	svc_need_tools "rocketmq: needs java (JDK 17), mvn and go" java mvn go || return 1
+	rm -rf "${dir:?}/bin"
+	mkdir -p "$dir/bin"
+	svc_mvn_jars "$src/pom.xml" "$dir/lib" || return 1
 	(cd "$ROOT" && go build -o "$dir/bin/ready" ./scripts/rocketmq/ready.go) || return 1
 	printf '%s\n' "$stamp" >"$dir/bin/.stamp"
 }
