@@ -17,18 +17,16 @@ _es_dir() { printf '%s\n' "${STATE:?}/elasticsearch"; }
 
 # Reinstalls when pom.xml or the launcher changes.
 elasticsearch_install() {
-	local src="$ROOT/scripts/elasticsearch" dir stamp
-	dir=$(_es_dir)
-	stamp=$(svc_stamp "$src/pom.xml" "$src/Launcher.java")
-	if svc_stamp_ok "$dir/classes/.stamp" "$stamp"; then
-		return 0
-	fi
-	svc_need_tools "elasticsearch: needs java, javac (JDK 17) and mvn" java javac mvn || return 1
-	rm -rf "${dir:?}/classes"
-	mkdir -p "$dir/classes"
-	svc_mvn_jars "$src/pom.xml" "$dir/lib" || return 1
-	javac -nowarn -d "$dir/classes" -cp "$dir/lib/*" "$src/Launcher.java" || return 1
-	printf '%s\n' "$stamp" >"$dir/classes/.stamp"
+	local src="$ROOT/scripts/elasticsearch"
+	svc_cached "$(_es_dir)/classes/.stamp" "$src/pom.xml" "$src/Launcher.java" -- _es_build "$src" "$(_es_dir)"
+}
+
+# _es_build SRC DIR: the jars in DIR/lib, the launcher compiled in DIR/classes.
+_es_build() {
+	svc_need_tools "elasticsearch: needs java, javac (JDK 17) and mvn" java javac mvn &&
+		svc_fresh_dir "$2/classes" &&
+		svc_mvn_jars "$1/pom.xml" "$2/lib" &&
+		javac -nowarn -d "$2/classes" -cp "$2/lib/*" "$1/Launcher.java"
 }
 
 elasticsearch_start() {

@@ -15,18 +15,16 @@ _rmq_dir() { printf '%s\n' "${STATE:?}/rocketmq"; }
 
 # Reinstalls when pom.xml or the readiness probe changes.
 rocketmq_install() {
-	local src="$ROOT/scripts/rocketmq" dir stamp
-	dir=$(_rmq_dir)
-	stamp=$(svc_stamp "$src/pom.xml" "$src/ready.go")
-	if svc_stamp_ok "$dir/bin/.stamp" "$stamp"; then
-		return 0
-	fi
-	svc_need_tools "rocketmq: needs java (JDK 17), mvn and go" java mvn go || return 1
-	rm -rf "${dir:?}/bin"
-	mkdir -p "$dir/bin"
-	svc_mvn_jars "$src/pom.xml" "$dir/lib" || return 1
-	(cd "$ROOT" && go build -o "$dir/bin/ready" ./scripts/rocketmq/ready.go) || return 1
-	printf '%s\n' "$stamp" >"$dir/bin/.stamp"
+	local src="$ROOT/scripts/rocketmq"
+	svc_cached "$(_rmq_dir)/bin/.stamp" "$src/pom.xml" "$src/ready.go" -- _rmq_build "$src" "$(_rmq_dir)"
+}
+
+# _rmq_build SRC DIR: the jars in DIR/lib, the readiness probe in DIR/bin.
+_rmq_build() {
+	svc_need_tools "rocketmq: needs java (JDK 17), mvn and go" java mvn go &&
+		svc_fresh_dir "$2/bin" &&
+		svc_mvn_jars "$1/pom.xml" "$2/lib" &&
+		(cd "$ROOT" && go build -o "$2/bin/ready" ./scripts/rocketmq/ready.go)
 }
 
 # _rmq_java NAME HEAP MAIN ARGS...: start one detached JVM, append its pid to pids.
