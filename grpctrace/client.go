@@ -61,10 +61,13 @@ func (c *client) start(ctx context.Context, call Call, cc *grpc.ClientConn) (ope
 	}
 	ps := opentracing.SpanFromContext(ctx)
 	var parent opentracing.SpanContext
-	if ps != nil {
+	switch {
+	case ps == nil:
+	case c.s.decorator != nil: // handed every span, as an observer is: no fast path
+		parent = ps.Context()
+	default:
 		var unsampled bool
-		// A decorator is handed every span, as an observer is: no fast path.
-		if parent, unsampled = c.s.Parent(ps); unsampled && c.s.decorator == nil {
+		if parent, unsampled = c.s.Parent(ps); unsampled {
 			return nil, inject(ctx, ps, parent), false
 		}
 	}

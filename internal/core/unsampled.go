@@ -50,7 +50,9 @@ func remoteUnsampled(sc opentracing.SpanContext) bool {
 // that carries the trace context on sends sc in place of a child's: the same
 // trace, the same decision, the same baggage (apply the user's filter first:
 // a filtered-out call sends nothing, as it would with a span). A server's
-// unsampled span (StartRemote) answers without starting its real span.
+// unsampled span (StartRemote) answers without starting its real span: its
+// sc then is the caller's remote context, only to be propagated, never to be
+// a parent (a caller that makes a span anyway takes ps.Context()).
 func (c *Config[T]) Parent(ps opentracing.Span) (sc opentracing.SpanContext, unsampled bool) {
 	if ps == nil {
 		return nil, false
