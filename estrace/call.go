@@ -24,13 +24,16 @@ type call struct {
 	context.Context // the caller's context
 	Request
 
-	cfg     *config
-	span    opentracing.Span
-	start   time.Time
-	begun   bool // begin ran: span started or decided against
-	sampled bool
-	depth   int  // nested Start calls on the same call's context
-	done    bool // finished
+	cfg   *config
+	span  opentracing.Span
+	start time.Time
+	begun bool // begin ran: span started or decided against
+	// forwarded: no span, the trace is not sampled for good, and the caller's
+	// context was injected into the request in its place
+	forwarded bool
+	sampled   bool
+	depth     int  // nested Start calls on the same call's context
+	done      bool // finished
 	// bodyHeld: the body is recorded in RecordRequestBody, after a chained
 	// instrumentation read it.
 	bodyHeld bool
@@ -104,9 +107,19 @@ func (c *call) begin(req *http.Request) {
 		c.Method = req.Method
 		c.HTTPRequest = req
 	}
-	var parent opentracing.SpanContext
-	if ps := opentracing.SpanFromContext(c.Context); ps != nil {
-		parent = ps.Context()
+	ps := opentracing.SpanFromContext(c.Context)
+	parent, unsampled := c.cfg.core.Parent(ps)
+	if unsampled {
+		// The trace is not sampled, for good: no span, the caller's context
+		// goes on as it is (same trace, decision and baggage).
+		if req != nil && c.cfg.core.Traced(&c.Request) {
+			if req.Header == nil {
+				req.Header = http.Header{}
+			}
+			core.InjectContext(ps, parent, opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(req.Header))
+			c.forwarded = true
+		}
+		return
 	}
 	c.span = c.cfg.core.Start(&c.Request, parent, c.Endpoint, c.start)
 	if c.span == nil {

@@ -51,6 +51,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	r2.Header = req.Header.Clone()
 	c.begin(r2)
 	if c.span == nil {
+		if c.forwarded { // the caller's context, in r2's headers
+			return t.base.RoundTrip(r2)
+		}
 		return t.base.RoundTrip(req)
 	}
 	res, err := t.base.RoundTrip(r2)

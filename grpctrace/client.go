@@ -52,15 +52,30 @@ func StreamClientInterceptor(opts ...Option) grpc.StreamClientInterceptor {
 type client struct{ s *settings }
 
 // start begins the span of call, tags it and returns the context to call
-// with. span is nil when the call is not traced.
+// with. span is nil when the call is not traced, or when its trace is not
+// sampled, for good: then the context to call with carries the caller's
+// trace context on as it is (same trace, decision and baggage).
 func (c *client) start(ctx context.Context, call Call, cc *grpc.ClientConn) (opentracing.Span, context.Context, bool) {
 	if !c.s.traced(call) {
 		return nil, ctx, false
 	}
-	span, sctx := c.s.StartFromContext(ctx, call, call.Method, time.Time{})
+	ps := opentracing.SpanFromContext(ctx)
+	var parent opentracing.SpanContext
+	switch {
+	case ps == nil:
+	case c.s.decorator != nil: // handed every span, as an observer is: no fast path
+		parent = ps.Context()
+	default:
+		var unsampled bool
+		if parent, unsampled = c.s.Parent(ps); unsampled {
+			return nil, inject(ctx, ps, parent), false
+		}
+	}
+	span := c.s.Start(call, parent, call.Method, time.Time{})
 	if span == nil {
 		return nil, ctx, false
 	}
+	sctx := opentracing.ContextWithSpan(ctx, span)
 	sc, sampled := core.SampledContext(span) // once: some tracers box a copy per call
 	if sampled {
 		if cc != nil {
@@ -90,7 +105,7 @@ func (c *client) unary(ctx context.Context, method string, req, reply any, cc *g
 	call := Call{Method: method}
 	span, sctx, sampled := c.start(ctx, call, cc)
 	if span == nil {
-		return invoker(ctx, method, req, reply, cc, opts...)
+		return invoker(sctx, method, req, reply, cc, opts...)
 	}
 	if sampled && c.s.payloads {
 		c.s.logPayload(span, "request", req)
@@ -114,7 +129,7 @@ func (c *client) stream(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.Cli
 	call := Call{Method: method, ClientStream: desc.ClientStreams, ServerStream: desc.ServerStreams}
 	span, sctx, sampled := c.start(ctx, call, cc)
 	if span == nil {
-		return streamer(ctx, desc, cc, method, opts...)
+		return streamer(sctx, desc, cc, method, opts...)
 	}
 	cs, err := streamer(sctx, desc, cc, method, opts...)
 	if err != nil {

@@ -58,6 +58,11 @@
 // # Cost
 //
 // With opentracing.NoopTracer (the global tracer before any Init) the
-// interceptors call straight through. Unsampled Jaeger spans still propagate
-// the trace context but skip peer, metadata and payload tags.
+// interceptors call straight through. Unsampled Jaeger spans skip peer,
+// metadata and payload tags. When the caller's trace is, for good, not
+// sampled (a Jaeger context that says so) and no span observer is set, the
+// server interceptors start no Jaeger span: the handler's span is a stand-in
+// whose Context, SetBaggageItem or sampling.priority tag start the real one
+// on demand; the client interceptors (without a span decorator) send the
+// caller's context on instead of a child span's.
 package grpctrace

@@ -184,10 +184,36 @@ func (t *Tracing) startSend(ctx context.Context, method string, msgs []*primitiv
 	}
 	c := newCall(OpSend, msgs[0].Topic)
 	c.Method, c.Messages = method, msgs
-	span, ctx := t.produce.StartFromContext(ctx, c, t.names.get(OpSend, c.Topic), time.Time{})
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	var parent opentracing.SpanContext
+	var unsampled bool
+	ps := opentracing.SpanFromContext(ctx)
+	switch {
+	case ps == nil:
+	case msgs[0].Batch:
+		// Encoded by the client already (ProducerInterceptor): the context
+		// goes into the body through a span (injectBatch).
+		parent = ps.Context()
+	default:
+		parent, unsampled = t.produce.Parent(ps)
+	}
+	if unsampled {
+		// The trace is not sampled, for good: no span, the caller's context
+		// goes on in the messages as it is (same trace, decision, baggage).
+		if t.produce.Traced(c) {
+			for _, m := range msgs {
+				injectContext(ps, parent, m)
+			}
+		}
+		return nil, ctx, nil
+	}
+	span := t.produce.Start(c, parent, t.names.get(OpSend, c.Topic), time.Time{})
 	if span == nil {
 		return nil, ctx, nil
 	}
+	ctx = opentracing.ContextWithSpan(ctx, span)
 	sc, sampled := core.SampledContext(span) // once: some tracers box a copy per call
 	if sampled {
 		t.tagSend(span, sc, c)

@@ -77,9 +77,17 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return base.RoundTrip(req)
 	}
 	ctx := req.Context()
-	var parent opentracing.SpanContext
-	if ps := opentracing.SpanFromContext(ctx); ps != nil {
-		parent = ps.Context()
+	ps := opentracing.SpanFromContext(ctx)
+	parent, unsampled := t.s.Parent(ps)
+	if unsampled {
+		// The trace is not sampled, for good: no span, the caller's context
+		// goes on as it is (same trace, decision and baggage).
+		if !t.s.Traced(req) {
+			return base.RoundTrip(req)
+		}
+		out := withHeaders(req)
+		core.InjectContext(ps, parent, opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(out.Header))
+		return base.RoundTrip(out)
 	}
 	span := t.s.Start(req, parent, operationName(req.Method), time.Time{})
 	if span == nil {
@@ -93,14 +101,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		tagHeaders(span, req.Header, t.s.headers, false, t.s.MaxStatementSize)
 	}
 
-	out := new(http.Request)
-	*out = *req
+	out := withHeaders(req)
 	if sampled && t.s.clientTrace {
 		out = out.WithContext(withClientTrace(ctx, span))
-	}
-	out.Header = req.Header.Clone()
-	if out.Header == nil {
-		out.Header = make(http.Header, 2)
 	}
 	core.InjectContext(span, sc, opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(out.Header))
 
@@ -128,6 +131,18 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp.Body = b
 	return resp, nil
+}
+
+// withHeaders returns a shallow copy of req with headers of its own, for the
+// trace context: the caller's request is never modified.
+func withHeaders(req *http.Request) *http.Request {
+	out := new(http.Request)
+	*out = *req
+	out.Header = req.Header.Clone()
+	if out.Header == nil {
+		out.Header = make(http.Header, 2)
+	}
+	return out
 }
 
 // body finishes the client span exactly once: at EOF, on a read error, on

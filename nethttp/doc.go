@@ -43,8 +43,13 @@
 // # Cost
 //
 // With opentracing.NoopTracer (the global tracer before any Init) the
-// wrappers pass requests straight through. Unsampled Jaeger spans still
-// propagate the trace context but skip building tags.
+// wrappers pass requests straight through. Unsampled Jaeger spans skip
+// building tags. When the caller's trace is, for good, not sampled (a Jaeger
+// context that says so) and no span observer is set, Middleware starts no
+// Jaeger span: the handler's span is a stand-in whose Context, SetBaggageItem
+// or sampling.priority tag start the real one on demand (so baggage, children
+// and forced sampling work as usual); Transport, under such a trace, sends the
+// caller's context on instead of a child span's.
 //
 // # Server details
 //

@@ -173,14 +173,13 @@ func (h *hook) start(ctx context.Context, cmd redis.Cmder, cmds []redis.Cmder) c
 	if _, noop := cfg.core.Tracer().(opentracing.NoopTracer); noop {
 		return ctx
 	}
-	var parent opentracing.SpanContext
-	if ps := opentracing.SpanFromContext(ctx); ps != nil {
-		parent = ps.Context()
-	}
-	if parent == nil && cfg.core.ChildSpansOnly() {
+	// an unsampled trace: nothing to record or pass on (Parent also answers
+	// for a server's stand-in span without starting its real one)
+	parent, unsampled := cfg.core.Parent(opentracing.SpanFromContext(ctx))
+	if unsampled {
 		return ctx
 	}
-	if cfg.core.Unrecorded(parent) { // an unsampled trace: nothing to record or pass on
+	if parent == nil && cfg.core.ChildSpansOnly() {
 		return ctx
 	}
 	c := &callCtx{Context: ctx, hook: h, call: Call{Cmd: cmd, Cmds: cmds, Addr: h.addr, DB: h.db}}

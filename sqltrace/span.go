@@ -41,14 +41,14 @@ func (d *db) parent(ctx context.Context) (opentracing.SpanContext, bool) {
 	}
 	var parent opentracing.SpanContext
 	if ctx != nil {
-		if s := opentracing.SpanFromContext(ctx); s != nil {
-			parent = s.Context()
+		var unsampled bool
+		// an unsampled trace: nothing to record or pass on (Parent also
+		// answers for a server's stand-in span without starting its real one)
+		if parent, unsampled = d.cfg.core.Parent(opentracing.SpanFromContext(ctx)); unsampled {
+			return nil, false
 		}
 	}
 	if parent == nil && d.cfg.core.ChildSpansOnly() {
-		return nil, false
-	}
-	if d.cfg.core.Unrecorded(parent) { // an unsampled trace: nothing to record or pass on
 		return nil, false
 	}
 	return parent, true

@@ -112,7 +112,9 @@ func (c *Config[T]) Start(call T, parent opentracing.SpanContext, def string, st
 // StartRemote starts the span of a call that came from another process (a
 // server request, a consumed message): ChildOf the context extracted from
 // carrier, within bounds. A corrupt context never fails the call: the span is
-// a new root that logs what was wrong.
+// a new root that logs what was wrong. When the caller's trace is, for good,
+// not sampled (jaeger), and no observer is configured, the span is a
+// placeholder that starts a real one only when needed (see unsampledSpan).
 func (c *Config[T]) StartRemote(call T, format any, carrier opentracing.TextMapReader, def string, refs ...opentracing.SpanReference) opentracing.Span {
 	tr := c.begin(call)
 	if tr == nil {
@@ -121,6 +123,9 @@ func (c *Config[T]) StartRemote(call T, format any, carrier opentracing.TextMapR
 	parent, err := Extract(tr, format, carrier)
 	if c.childOnly && parent == nil && len(refs) == 0 {
 		return nil
+	}
+	if span := c.startRemoteUnsampled(tr, call, parent, def, refs); span != nil {
+		return span
 	}
 	span := c.start(tr, call, parent, def, time.Time{}, refs)
 	LogExtractProblem(span, err)
@@ -168,7 +173,14 @@ func (c *Config[T]) StartFromContext(ctx context.Context, call T, def string, st
 	}
 	var parent opentracing.SpanContext
 	if ps := opentracing.SpanFromContext(ctx); ps != nil {
-		parent = ps.Context()
+		if c.leaf {
+			var unsampled bool
+			if parent, unsampled = c.Parent(ps); unsampled {
+				return nil, ctx
+			}
+		} else {
+			parent = ps.Context()
+		}
 	}
 	span := c.Start(call, parent, def, start)
 	if span == nil {

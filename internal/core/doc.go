@@ -4,7 +4,11 @@
 // recording behind an overridable policy, statement truncation, peer tags
 // from host:port, bounded trace-context extraction, a cheap "is this span
 // sampled" check, and, for leaf calls (Defaults.Leaf), no span at all under
-// a parent whose trace is known not to be sampled.
+// a parent whose trace is known not to be sampled. For calls that carry the
+// trace on (unsampled.go): a server's span in a trace its caller did not
+// sample is a stand-in that starts a real span only when needed
+// (StartRemote), and Config.Parent tells a client to send its parent's
+// context on in place of a child's.
 //
 // A wrapper instantiates Config with the type that describes one traced call
 // (an *http.Request, a SQL call, a Redis command, ...) so that name funcs,

@@ -13,6 +13,10 @@ func IsSampled(span opentracing.Span) bool {
 	if span == nil {
 		return false
 	}
+	if u, ok := span.(*unsampledSpan); ok {
+		_, unsampled := u.peek()
+		return !unsampled
+	}
 	if s, ok := span.Context().(sampler); ok {
 		return s.IsSampled()
 	}

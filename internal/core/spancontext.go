@@ -15,6 +15,10 @@ func SampledContext(span opentracing.Span) (opentracing.SpanContext, bool) {
 	if span == nil {
 		return nil, false
 	}
+	if u, ok := span.(*unsampledSpan); ok {
+		sc, unsampled := u.peek()
+		return sc, !unsampled
+	}
 	sc := span.Context()
 	if s, ok := sc.(sampler); ok {
 		return sc, s.IsSampled()
