@@ -15,9 +15,9 @@ import (
 	"github.com/elastic/go-elasticsearch/v8"
 	"github.com/elastic/go-elasticsearch/v8/esapi"
 
-	"github.com/tracewrap/tracewrap/bench/internal/env"
 	"github.com/tracewrap/tracewrap/bench/internal/tracers"
 	"github.com/tracewrap/tracewrap/estrace"
+	"github.com/tracewrap/tracewrap/internal/testenv"
 )
 
 const (
@@ -120,7 +120,7 @@ var seeded bool
 
 // realConfig points at the real node, with the benchmark document indexed.
 func realConfig(b *testing.B) elasticsearch.Config {
-	cfg := elasticsearch.Config{Addresses: []string{env.ElasticsearchURL(b)}}
+	cfg := elasticsearch.Config{Addresses: []string{testenv.ElasticsearchURL(b)}}
 	if !seeded {
 		es, err := elasticsearch.NewClient(cfg)
 		if err != nil {

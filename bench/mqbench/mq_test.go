@@ -17,8 +17,8 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/rlog"
 	"github.com/opentracing/opentracing-go"
 
-	"github.com/tracewrap/tracewrap/bench/internal/env"
 	"github.com/tracewrap/tracewrap/bench/internal/tracers"
+	"github.com/tracewrap/tracewrap/internal/testenv"
 	"github.com/tracewrap/tracewrap/mqtrace"
 )
 
@@ -88,7 +88,7 @@ var (
 // sharedProducer starts one producer for every broker benchmark; each
 // implementation wraps it. It lives until the test binary exits.
 func sharedProducer(b *testing.B) rocketmq.Producer {
-	ns := env.RocketMQNameServer(b)
+	ns := testenv.RocketMQNameServer(b)
 	brokerOnce.Do(func() {
 		p, err := rocketmq.NewProducer(
 			producer.WithNameServer(primitive.NamesrvAddr{ns}),

@@ -13,8 +13,8 @@ import (
 	"github.com/go-redis/redis/extra/redisotel/v8"
 	"github.com/go-redis/redis/v8"
 
-	"github.com/tracewrap/tracewrap/bench/internal/env"
 	"github.com/tracewrap/tracewrap/bench/internal/tracers"
+	"github.com/tracewrap/tracewrap/internal/testenv"
 	"github.com/tracewrap/tracewrap/redistrace"
 )
 
@@ -111,7 +111,7 @@ func clients(st *tracers.Stack) []clientImpl {
 }
 
 func runReal(b *testing.B, st *tracers.Stack, newClient func(*redis.Options) *redis.Client, op func(ctx context.Context, c *redis.Client, key string) error) {
-	c := newClient(&redis.Options{Addr: env.RedisAddr(b)})
+	c := newClient(&redis.Options{Addr: testenv.RedisAddr(b)})
 	defer c.Close()
 	key := "tw:bench:" + b.Name()
 	if err := c.Set(context.Background(), key, "value", 10*time.Minute).Err(); err != nil {

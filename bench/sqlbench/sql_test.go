@@ -17,8 +17,8 @@ import (
 	"github.com/luna-duclos/instrumentedsql"
 	isqlot "github.com/luna-duclos/instrumentedsql/opentracing"
 
-	"github.com/tracewrap/tracewrap/bench/internal/env"
 	"github.com/tracewrap/tracewrap/bench/internal/tracers"
+	"github.com/tracewrap/tracewrap/internal/testenv"
 	"github.com/tracewrap/tracewrap/sqltrace"
 )
 
@@ -143,7 +143,7 @@ func BenchmarkSQLMemTx(b *testing.B) {
 // mariaDSN asks the driver to interpolate arguments, so a statement is one
 // round trip (without it, go-sql-driver/mysql prepares, executes and closes
 // a statement for every call with arguments).
-func mariaDSN(b *testing.B) string { return env.MySQLDSN(b, "&interpolateParams=true") }
+func mariaDSN(b *testing.B) string { return testenv.MySQLDSN(b) + "&interpolateParams=true" }
 
 // BenchmarkSQLMariaDBQueryRow is SELECT ? + 1 on the real MariaDB.
 func BenchmarkSQLMariaDBQueryRow(b *testing.B) {
