@@ -507,16 +507,6 @@ func TestStreamPayloadCaptureFitsAgentPacket(t *testing.T) {
 	if _, err := stream.Recv(); err != io.EOF {
 		t.Fatal(err)
 	}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
-	udp, err := jaeger.NewUDPTransport(pc.LocalAddr().String(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer udp.Close()
 	deadline := time.Now().Add(5 * time.Second)
 	for rep.SpansSubmitted() < 2 && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
@@ -530,9 +520,7 @@ func TestStreamPayloadCaptureFitsAgentPacket(t *testing.T) {
 		if len(js.Logs()) < 2 {
 			t.Fatalf("%s: payloads not captured", js.Tags()["span.kind"])
 		}
-		if _, err := udp.Append(js); err != nil {
-			t.Fatalf("%s span (%d logs) refused by the agent transport: %v", js.Tags()["span.kind"], len(js.Logs()), err)
-		}
+		tracetest.AssertFitsAgentPacket(t, js)
 	}
 }
 
@@ -560,17 +548,5 @@ func TestMetadataTagsBoundHostileKeys(t *testing.T) {
 	if span.Tags()["grpc.metadata.x-tenant"] != "acme" {
 		t.Fatalf("short key not tagged")
 	}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
-	udp, err := jaeger.NewUDPTransport(pc.LocalAddr().String(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer udp.Close()
-	if _, err := udp.Append(span); err != nil {
-		t.Fatalf("server span refused by the agent transport: %v", err)
-	}
+	tracetest.AssertFitsAgentPacket(t, span)
 }

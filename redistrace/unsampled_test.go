@@ -1,23 +1,18 @@
 package redistrace
 
 import (
-	"context"
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 	"testing"
 
 	"github.com/go-redis/redis/v8"
 	"github.com/opentracing/opentracing-go"
-	"github.com/uber/jaeger-client-go"
 )
 
 // Under a parent whose trace is not sampled a command's span would be
 // neither recorded nor passed on: the hook makes none, unless an observer
 // wants to see every span.
 func TestUnsampledParentMakesNoSpan(t *testing.T) {
-	tr, closer := jaeger.NewTracer("t", jaeger.NewConstSampler(false), jaeger.NewNullReporter())
-	defer closer.Close()
-	parent := tr.StartSpan("parent")
-	defer parent.Finish()
-	pctx := opentracing.ContextWithSpan(context.Background(), parent)
+	tr, pctx := tracetest.UnsampledParent(t)
 	cmd := redis.NewCmd(pctx, "get", "k")
 
 	h := NewHook(WithTracer(tr))

@@ -1,11 +1,10 @@
 package sqltrace
 
 import (
-	"context"
+	"github.com/tracewrap/tracewrap/internal/tracetest"
 	"testing"
 
 	"github.com/opentracing/opentracing-go"
-	"github.com/uber/jaeger-client-go"
 )
 
 // Under a parent whose trace is not sampled a statement's span would never
@@ -13,11 +12,7 @@ import (
 // is made and the driver's values are handed back unwrapped, as with a
 // NoopTracer.
 func TestUnsampledParentMakesNoSpan(t *testing.T) {
-	tr, closer := jaeger.NewTracer("t", jaeger.NewConstSampler(false), jaeger.NewNullReporter())
-	defer closer.Close()
-	parent := tr.StartSpan("parent")
-	defer parent.Finish()
-	ctx := opentracing.ContextWithSpan(context.Background(), parent)
+	tr, ctx := tracetest.UnsampledParent(t)
 
 	d := &db{cfg: newConfig([]Option{WithTracer(tr)})}
 	if _, ok := d.parent(ctx); ok {

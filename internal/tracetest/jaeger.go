@@ -1,6 +1,8 @@
 package tracetest
 
 import (
+	"context"
+	"net"
 	"testing"
 
 	"github.com/opentracing/opentracing-go"
@@ -23,4 +25,34 @@ func JaegerNull(tb testing.TB, sampled bool) opentracing.Tracer {
 	tr, closer := jaeger.NewTracer("tracetest", jaeger.NewConstSampler(sampled), jaeger.NewNullReporter())
 	tb.Cleanup(func() { closer.Close() })
 	return tr
+}
+
+// UnsampledParent is a jaeger tracer that samples nothing and a ctx holding a
+// span of it, finished when tb ends: the parent of calls whose trace is known
+// not to be recorded.
+func UnsampledParent(tb testing.TB) (opentracing.Tracer, context.Context) {
+	tr := JaegerNull(tb, false)
+	parent := tr.StartSpan("parent")
+	tb.Cleanup(parent.Finish)
+	return tr, opentracing.ContextWithSpan(context.Background(), parent)
+}
+
+// AssertFitsAgentPacket fails when jaeger's UDP agent transport would refuse
+// span as too big for one packet: jaeger-client-go then drops the whole span.
+func AssertFitsAgentPacket(tb testing.TB, span *jaeger.Span) {
+	tb.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer pc.Close()
+	udp, err := jaeger.NewUDPTransport(pc.LocalAddr().String(), 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer udp.Close()
+	if _, err := udp.Append(span); err != nil {
+		tb.Errorf("span %q (%d tags, %d logs) refused by the agent transport: %v",
+			span.OperationName(), len(span.Tags()), len(span.Logs()), err)
+	}
 }
