@@ -23,6 +23,9 @@ type settings struct {
 	configure []func(*jaegercfg.Configuration)
 	closeWait time.Duration
 	closeSet  bool
+
+	propagators    []string
+	propagatorsSet bool
 }
 
 // DefaultCloseTimeout bounds how long the Closer waits for buffered spans to

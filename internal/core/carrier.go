@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 
@@ -21,17 +22,6 @@ const (
 	maxProblemLen     = 256      // how much of an extract error is logged
 )
 
-type boundedReader struct {
-	r       opentracing.TextMapReader
-	dropped int
-
-	// state of one ForeachKey, kept here so its callback is a method value
-	// rather than a closure over escaping locals
-	n, total  int
-	measuring bool
-	handler   func(key, val string) error
-}
-
 type carrierEntry struct{ k, v string }
 
 // traceKeys are the span-context keys (not baggage) of Jaeger, W3C Trace
@@ -47,46 +37,43 @@ func isTraceKey(k string) bool { return len(k) <= 20 && traceKeys[strings.ToLowe
 
 func oversize(k, v string) bool { return len(k) > MaxCarrierValue || len(v) > MaxCarrierValue }
 
-// visit measures an entry on the first pass over the carrier and hands it
-// over on the second: one method value serves both, and each method value
-// handed to the carrier is an allocation.
-func (b *boundedReader) visit(k, v string) error {
-	if b.measuring {
-		if !oversize(k, v) {
-			b.n++
-			b.total += len(k) + len(v)
-		}
-		return nil
-	}
+// carrierSize measures a carrier in one pass. Its method value is the one
+// allocation of the pass.
+type carrierSize struct{ n, total, oversize int }
+
+func (m *carrierSize) visit(k, v string) error {
 	if oversize(k, v) {
-		b.dropped++
+		m.oversize++
 		return nil
 	}
-	return b.handler(k, v)
+	m.n++
+	m.total += len(k) + len(v)
+	return nil
 }
 
-// ForeachKey measures the carrier first: when it is within bounds (the normal
-// case) every entry is handed over as it comes. Over a bound, the trace
-// context keys of the common propagation formats go first, then the smallest
-// entries until the bounds are reached, so the caller's trace survives a flood
-// of baggage or headers and what is kept of the rest is as much as fits.
-func (b *boundedReader) ForeachKey(handler func(key, val string) error) error {
-	b.n, b.total, b.handler, b.measuring = 0, 0, handler, true
-	visit := b.visit
-	err := b.r.ForeachKey(visit)
-	b.measuring = false
-	if err != nil {
-		return err
+func (m *carrierSize) within() bool {
+	return m.oversize == 0 && m.n <= MaxCarrierEntries && m.total <= MaxCarrierBytes
+}
+
+// bound returns the carrier to hand a tracer: carrier itself when it is
+// within bounds (the normal case), so the tracer sees the type it expects —
+// an HTTPHeadersCarrier stays one, which tracers that look header names up
+// in their canonical case (the OpenTelemetry bridge) need. Over a bound it
+// returns a copy of the same kind holding what fits: the trace context keys
+// of the common propagation formats first, then the smallest entries, so the
+// caller's trace survives a flood of baggage or headers. dropped counts what
+// was left out.
+func bound(carrier opentracing.TextMapReader) (out opentracing.TextMapReader, dropped int, err error) {
+	var m carrierSize
+	if err := carrier.ForeachKey(m.visit); err != nil {
+		return nil, 0, err
 	}
-	if b.n <= MaxCarrierEntries && b.total <= MaxCarrierBytes {
-		return b.r.ForeachKey(visit)
+	if m.within() {
+		return carrier, 0, nil
 	}
-	n := b.n
-	entries := make([]carrierEntry, 0, n)
-	_ = b.r.ForeachKey(func(k, v string) error {
-		if oversize(k, v) {
-			b.dropped++
-		} else {
+	entries := make([]carrierEntry, 0, m.n)
+	_ = carrier.ForeachKey(func(k, v string) error {
+		if !oversize(k, v) {
 			entries = append(entries, carrierEntry{k, v})
 		}
 		return nil
@@ -98,19 +85,33 @@ func (b *boundedReader) ForeachKey(handler func(key, val string) error) error {
 		}
 		return len(entries[i].k)+len(entries[i].v) < len(entries[j].k)+len(entries[j].v)
 	})
-	total := 0
-	for i, e := range entries {
+	_, headers := carrier.(opentracing.HTTPHeadersCarrier)
+	var h http.Header
+	var tm opentracing.TextMapCarrier
+	if headers {
+		h = make(http.Header)
+	} else {
+		tm = make(opentracing.TextMapCarrier)
+	}
+	total, kept := 0, 0
+	for _, e := range entries {
 		size := len(e.k) + len(e.v)
-		if i >= MaxCarrierEntries || total+size > MaxCarrierBytes {
-			b.dropped += len(entries) - i
+		if kept >= MaxCarrierEntries || total+size > MaxCarrierBytes {
 			break
 		}
 		total += size
-		if err := handler(e.k, e.v); err != nil {
-			return err
+		kept++
+		if headers {
+			h.Add(e.k, e.v) // the keys came from a header map: already canonical
+		} else {
+			tm[e.k] = e.v
 		}
 	}
-	return nil
+	dropped = m.oversize + m.n - kept
+	if headers {
+		return opentracing.HTTPHeadersCarrier(h), dropped, nil
+	}
+	return tm, dropped, nil
 }
 
 // Extract reads a remote span context through tr, within the carrier bounds.
@@ -125,8 +126,11 @@ func Extract(tr opentracing.Tracer, format any, carrier opentracing.TextMapReade
 			sc, err = nil, fmt.Errorf("tracer panicked extracting the trace context: %v", r)
 		}
 	}()
-	b := &boundedReader{r: carrier}
-	sc, err = tr.Extract(format, b)
+	bounded, dropped, err := bound(carrier)
+	if err != nil {
+		return nil, fmt.Errorf("reading the trace carrier: %w", err)
+	}
+	sc, err = tr.Extract(format, bounded)
 	if err != nil {
 		// Tracers return a non-nil empty context along with the error
 		// (mocktracer does): it must not become a parent.
@@ -135,8 +139,8 @@ func Extract(tr opentracing.Tracer, format any, carrier opentracing.TextMapReade
 	if errors.Is(err, opentracing.ErrSpanContextNotFound) {
 		err = nil
 	}
-	if b.dropped > 0 && err == nil && sc == nil {
-		err = fmt.Errorf("trace carrier over limits: %d entries dropped", b.dropped)
+	if dropped > 0 && err == nil && sc == nil {
+		err = fmt.Errorf("trace carrier over limits: %d entries dropped", dropped)
 	}
 	return sc, err
 }

@@ -147,16 +147,9 @@ func (c *Config[T]) begin(call T) opentracing.Tracer {
 }
 
 func (c *Config[T]) start(tr opentracing.Tracer, call T, parent opentracing.SpanContext, def string, start time.Time, refs []opentracing.SpanReference) opentracing.Span {
-	so := &startOptions{parent: parent, refs: refs, start: start}
+	so := &startOptions{parent: parent, refs: refs, start: start, component: c.componentTag, kind: c.kindTag}
 	so.list[0] = so
 	span := tr.StartSpan(c.OperationName(call, def), so.list[:]...)
-	// Tags are set after the start rather than passed as StartSpanOptions.Tags:
-	// some tracers (mocktracer) keep that map as the span's own, so a shared
-	// one would be mutated by every span.
-	span.SetTag(string(ext.Component), c.componentTag)
-	if c.kindTag != nil {
-		span.SetTag(string(ext.SpanKind), c.kindTag)
-	}
 	for _, o := range c.observers {
 		if o.OnStart != nil {
 			o.OnStart(span, call)
@@ -230,13 +223,26 @@ func (c *Config[T]) Finish(span opentracing.Span, call T, err error, end time.Ti
 // holds the variadic argument of StartSpan, which would otherwise be an
 // allocation of its own: one allocation per span for all of it.
 type startOptions struct {
-	parent opentracing.SpanContext
-	refs   []opentracing.SpanReference
-	start  time.Time
-	list   [1]opentracing.StartSpanOption // {the startOptions itself}
+	parent          opentracing.SpanContext
+	refs            []opentracing.SpanReference
+	start           time.Time
+	component, kind any                            // boxed once per Config; kind nil: none
+	list            [1]opentracing.StartSpanOption // {the startOptions itself}
 }
 
+// Apply hands the tracer the references, the start time, and the component
+// and span.kind tags. The kind must be known at start: the OpenTelemetry
+// bridge reads it only from the start options (a later SetTag is ignored),
+// and a sampler may look at it. The tag map is made per span, because some
+// tracers (mocktracer) keep it as the span's own.
 func (s *startOptions) Apply(o *opentracing.StartSpanOptions) {
+	if o.Tags == nil {
+		o.Tags = make(map[string]any, 2)
+	}
+	o.Tags[string(ext.Component)] = s.component
+	if s.kind != nil {
+		o.Tags[string(ext.SpanKind)] = s.kind
+	}
 	if s.parent != nil {
 		o.References = append(o.References, opentracing.SpanReference{Type: opentracing.ChildOfRef, ReferencedContext: s.parent})
 	}

@@ -208,3 +208,40 @@ func TestNoopTracerPointerIsNoop(t *testing.T) {
 		t.Fatal("*NoopTracer made a span")
 	}
 }
+
+// startRecorder is a tracer that keeps the options each span started with.
+type startRecorder struct {
+	opentracing.NoopTracer
+	opts []opentracing.StartSpanOptions
+}
+
+func (r *startRecorder) StartSpan(name string, opts ...opentracing.StartSpanOption) opentracing.Span {
+	var o opentracing.StartSpanOptions
+	for _, opt := range opts {
+		opt.Apply(&o)
+	}
+	r.opts = append(r.opts, o)
+	return r.NoopTracer.StartSpan(name, opts...)
+}
+
+// The kind and component are start options, not later tags: the
+// OpenTelemetry bridge reads the kind only at start. Each span gets a map of
+// its own, since tracers may keep it.
+func TestStartGivesKindAndComponentAtStart(t *testing.T) {
+	r := &startRecorder{}
+	c := New(Defaults[call]{Component: "test", Kind: ext.SpanKindRPCClientEnum}, WithTracer[call](r))
+	c.Start(call{}, nil, "a", time.Time{})
+	c.Start(call{}, nil, "b", time.Time{})
+	if len(r.opts) != 2 {
+		t.Fatalf("%d spans", len(r.opts))
+	}
+	for _, o := range r.opts {
+		if o.Tags[string(ext.SpanKind)] != ext.SpanKindRPCClientEnum || o.Tags[string(ext.Component)] != "test" {
+			t.Fatalf("start tags %v", o.Tags)
+		}
+	}
+	r.opts[0].Tags["x"] = 1
+	if _, shared := r.opts[1].Tags["x"]; shared {
+		t.Fatal("spans share one tag map")
+	}
+}

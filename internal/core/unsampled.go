@@ -142,11 +142,9 @@ func (s *unsampledSpan) materialize() opentracing.Span {
 	if s.real != nil {
 		return s.real
 	}
-	r := s.tracer.StartSpan(s.name, opentracing.ChildOf(s.remote), opentracing.StartTime(s.start))
-	r.SetTag(string(ext.Component), s.componentTag)
-	if s.kindTag != nil {
-		r.SetTag(string(ext.SpanKind), s.kindTag)
-	}
+	so := &startOptions{parent: s.remote, start: s.start, component: s.componentTag, kind: s.kindTag}
+	so.list[0] = so
+	r := s.tracer.StartSpan(s.name, so.list[:]...)
 	s.real = r
 	if s.finished {
 		r.Finish()
