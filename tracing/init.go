@@ -66,11 +66,17 @@ func Init(service string, opts ...Option) (opentracing.Tracer, io.Closer, error)
 	for k, v := range s.tags {
 		cfg.Tags = append(cfg.Tags, opentracing.Tag{Key: k, Value: v})
 	}
+	defaultTraceID128(cfg)
 	for _, f := range s.configure {
 		f(cfg)
 	}
 
 	jopts := []jaegercfg.Option{jaegercfg.Logger(s.logger)}
+	popts, err := propagationOptions(&s, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	jopts = append(jopts, popts...)
 	if cfg.Disabled {
 		// jaeger-client-go hands out a NoopTracer; keep that, but still honour
 		// the global and Close contracts.

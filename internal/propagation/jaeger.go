@@ -19,6 +19,30 @@ const (
 
 var errJaeger = errors.New("uber-trace-id: malformed")
 
+// JaegerHeaders names Jaeger's keys, for services that renamed them
+// (jaeger-client-go's HeadersConfig). Empty fields keep the defaults.
+type JaegerHeaders struct {
+	TraceContext  string // uber-trace-id
+	BaggagePrefix string // uberctx-
+	DebugID       string // jaeger-debug-id
+	Baggage       string // jaeger-baggage
+}
+
+func (h JaegerHeaders) withDefaults() JaegerHeaders {
+	def := func(v, d string) string {
+		if v = strings.ToLower(strings.TrimSpace(v)); v == "" {
+			return d
+		}
+		return v
+	}
+	return JaegerHeaders{
+		TraceContext:  def(h.TraceContext, headerUberTraceID),
+		BaggagePrefix: def(h.BaggagePrefix, prefixUberctx),
+		DebugID:       def(h.DebugID, headerJaegerDebugID),
+		Baggage:       def(h.Baggage, headerJaegerBaggage),
+	}
+}
+
 // ParseUberTraceID parses {trace-id}:{span-id}:{parent-span-id}:{flags}: ids
 // of up to 32 (trace) and 16 hex digits in either case, as jaeger-client-go
 // reads them; flags in hex (jaeger's spec; jaeger-client-go writes hex). Zero
@@ -116,11 +140,13 @@ func parseJaegerBaggageInto(v string, s *baggageSet) (malformed bool) {
 	return malformed
 }
 
-// injectJaeger writes uber-trace-id and one uberctx-<key> per member: values
+// injectJaeger writes uber-trace-id (when sc is valid) and one uberctx-<key> per member: values
 // URL-escaped in the HTTP form (url.QueryEscape, as jaeger-client-go), raw in
 // the TextMap form, where a value with control characters is left out.
-func injectJaeger(sc SpanContext, baggage []Member, enc Encoding, w Writer) Problem {
-	w.Set(headerUberTraceID, FormatUberTraceID(sc))
+func injectJaeger(sc SpanContext, baggage []Member, enc Encoding, h *JaegerHeaders, w Writer) Problem {
+	if sc.IsValid() {
+		w.Set(h.TraceContext, FormatUberTraceID(sc))
+	}
 	var p Problem
 	for _, m := range baggage {
 		if !IsToken(m.Key) {
@@ -134,7 +160,7 @@ func injectJaeger(sc SpanContext, baggage []Member, enc Encoding, w Writer) Prob
 			p |= BaggageUnsafe
 			continue
 		}
-		w.Set(prefixUberctx+m.Key, v)
+		w.Set(h.BaggagePrefix+m.Key, v)
 	}
 	return p
 }

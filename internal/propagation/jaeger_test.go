@@ -128,3 +128,27 @@ func TestJaegerBaggageHeader(t *testing.T) {
 		t.Errorf("bad debug id: %+v", res)
 	}
 }
+
+func TestJaegerCustomHeaders(t *testing.T) {
+	p := New(Jaeger).WithJaegerHeaders(JaegerHeaders{TraceContext: "X-Trace", BaggagePrefix: "ctx-", DebugID: "x-debug"})
+	c := newCarrier()
+	sc := SpanContext{TraceID: TraceID{0, 1}, SpanID: 2, Sampled: true}
+	p.Inject(sc, []Member{{Key: "k", Value: "v"}}, TextMap, c)
+	if c.get("x-trace") == "" || c.get("ctx-k") != "v" || c.get("uber-trace-id") != "" {
+		t.Fatalf("custom names not used: %v", c.vals)
+	}
+	c.add("X-Debug", "dbg")
+	res, _ := p.Extract(c, TextMap)
+	if res.Context.SpanID != 2 || bagMap(res.Baggage)["k"] != "v" || res.Context.DebugID != "dbg" {
+		t.Errorf("custom names: %+v", res)
+	}
+	if res, _ := New(Jaeger).Extract(c, TextMap); res.Found {
+		t.Errorf("default names read custom keys: %+v", res)
+	}
+	// Baggage-only contexts still send their baggage.
+	c = newCarrier()
+	New(Jaeger).Inject(SpanContext{}, []Member{{Key: "k", Value: "v"}}, TextMap, c)
+	if len(c.keys) != 1 || c.get("uberctx-k") != "v" {
+		t.Errorf("baggage-only inject: %v", c.vals)
+	}
+}

@@ -17,12 +17,13 @@ import (
 type Propagator struct {
 	formats []Format
 	has     [Jaeger + 1]bool
+	jaeger  JaegerHeaders
 }
 
 // New returns a Propagator of formats, in order of preference; duplicates and
 // unknown values are ignored. With none it propagates nothing.
 func New(formats ...Format) *Propagator {
-	p := &Propagator{}
+	p := &Propagator{jaeger: JaegerHeaders{}.withDefaults()}
 	for _, f := range formats {
 		if f >= TraceContext && f <= Jaeger && !p.has[f] {
 			p.has[f] = true
@@ -30,6 +31,14 @@ func New(formats ...Format) *Propagator {
 		}
 	}
 	return p
+}
+
+// WithJaegerHeaders returns a copy of p using h's names for the Jaeger format.
+func (p *Propagator) WithJaegerHeaders(h JaegerHeaders) *Propagator {
+	c := *p
+	c.formats = append([]Format(nil), p.formats...)
+	c.jaeger = h.withDefaults()
+	return &c
 }
 
 // Formats returns the formats in order of preference.
@@ -66,9 +75,7 @@ func (p *Propagator) Inject(sc SpanContext, baggage []Member, enc Encoding, w Wr
 				injectB3Multi(sc, w)
 			}
 		case Jaeger:
-			if valid {
-				pr |= injectJaeger(sc, baggage, enc, w)
-			}
+			pr |= injectJaeger(sc, baggage, enc, &p.jaeger, w)
 		}
 	}
 	return pr
@@ -124,13 +131,13 @@ func (c *fields) visit(k, v string) error {
 		return nil
 	}
 	switch {
-	case p.has[Jaeger] && len(k) > len(prefixUberctx) && strings.EqualFold(k[:len(prefixUberctx)], prefixUberctx):
+	case p.has[Jaeger] && len(k) > len(p.jaeger.BaggagePrefix) && strings.EqualFold(k[:len(p.jaeger.BaggagePrefix)], p.jaeger.BaggagePrefix):
 		c.found = true
 		if len(c.uberctx) >= 2*MaxBaggageMembers {
 			c.uberctxOver = true
 			return nil
 		}
-		c.uberctx = append(c.uberctx, Member{Key: strings.ToLower(k[len(prefixUberctx):]), Value: v})
+		c.uberctx = append(c.uberctx, Member{Key: strings.ToLower(k[len(p.jaeger.BaggagePrefix):]), Value: v})
 	case p.has[TraceContext] && strings.EqualFold(k, headerTraceparent):
 		c.found = true
 		c.traceparent.set(v)
@@ -139,13 +146,13 @@ func (c *fields) visit(k, v string) error {
 	case p.has[Baggage] && strings.EqualFold(k, headerBaggage):
 		c.found = true
 		c.baggage = append(c.baggage, v)
-	case p.has[Jaeger] && strings.EqualFold(k, headerUberTraceID):
+	case p.has[Jaeger] && strings.EqualFold(k, p.jaeger.TraceContext):
 		c.found = true
 		c.uber.set(v)
-	case p.has[Jaeger] && strings.EqualFold(k, headerJaegerDebugID):
+	case p.has[Jaeger] && strings.EqualFold(k, p.jaeger.DebugID):
 		c.found = true
 		c.debugID.set(v)
-	case p.has[Jaeger] && strings.EqualFold(k, headerJaegerBaggage):
+	case p.has[Jaeger] && strings.EqualFold(k, p.jaeger.Baggage):
 		c.found = true
 		c.jaegerBaggage = append(c.jaegerBaggage, v)
 	case !(p.has[B3] || p.has[B3Multi]) || len(k) < 2:
@@ -176,12 +183,12 @@ func (p *Propagator) isKey(k string) bool {
 		return p.has[TraceContext]
 	case headerBaggage:
 		return p.has[Baggage]
-	case headerUberTraceID, headerJaegerDebugID, headerJaegerBaggage:
+	case p.jaeger.TraceContext, p.jaeger.DebugID, p.jaeger.Baggage:
 		return p.has[Jaeger]
 	case headerB3, headerB3TraceID, headerB3SpanID, headerB3ParentSpan, headerB3Sampled, headerB3Flags:
 		return p.has[B3] || p.has[B3Multi]
 	}
-	return p.has[Jaeger] && strings.HasPrefix(k, prefixUberctx)
+	return p.has[Jaeger] && strings.HasPrefix(k, p.jaeger.BaggagePrefix)
 }
 
 // Extract reads r. Bad input is never an error: it is left out and reported
