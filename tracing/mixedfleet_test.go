@@ -1,0 +1,116 @@
+package tracing_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/opentracing/opentracing-go"
+	"github.com/tracewrap/tracewrap/nethttp"
+	"github.com/tracewrap/tracewrap/tracing"
+	"github.com/uber/jaeger-client-go"
+)
+
+// A W3C-only caller (an OpenTelemetry service: traceparent and baggage, no
+// Jaeger headers) calls a tracewrap service over real HTTP on 127.0.0.1,
+// which calls a downstream service. The tracewrap service's span joins the
+// caller's trace, the baggage crosses, and the downstream call carries the
+// same 128-bit trace in both uber-trace-id and traceparent, and the baggage
+// in both uberctx-* and baggage.
+func TestMixedFleetOverHTTP(t *testing.T) {
+	for _, k := range []string{"OTEL_PROPAGATORS", "JAEGER_SAMPLER_TYPE", "JAEGER_SAMPLER_PARAM", "JAEGER_TRACEID_128BIT", "JAEGER_DISABLED"} {
+		t.Setenv(k, "")
+	}
+	rep := jaeger.NewInMemoryReporter()
+	tr, closer, err := tracing.Init("mixed-fleet", tracing.WithReporter(rep), tracing.WithoutGlobal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closer.Close()
+
+	var mu sync.Mutex
+	var downstream http.Header
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		downstream = r.Header.Clone()
+		mu.Unlock()
+	}))
+	defer down.Close()
+
+	client := &http.Client{Transport: nethttp.NewTransport(nil, nethttp.WithTracer(tr))}
+	var seenBaggage string
+	mid := httptest.NewServer(nethttp.Middleware(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if span := opentracing.SpanFromContext(r.Context()); span != nil {
+			seenBaggage = span.BaggageItem("tenant")
+		}
+		req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, down.URL+"/stock", nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	})))
+	defer mid.Close()
+	if !strings.HasPrefix(mid.URL, "http://127.0.0.1:") {
+		t.Fatalf("server at %s", mid.URL)
+	}
+
+	const traceID, callerSpan = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+	req, _ := http.NewRequest(http.MethodGet, mid.URL+"/order", nil)
+	req.Header.Set("traceparent", "00-"+traceID+"-"+callerSpan+"-01")
+	req.Header.Set("tracestate", "congo=t61rcWkgMzE")
+	req.Header.Set("baggage", "tenant=acme%20corp,userId=42;ttl=1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+
+	if seenBaggage != "acme corp" {
+		t.Errorf("the handler's span has baggage tenant=%q, want the caller's", seenBaggage)
+	}
+	spans := rep.GetSpans()
+	if len(spans) != 2 {
+		t.Fatalf("%d spans", len(spans))
+	}
+	var server, clientSpan jaeger.SpanContext
+	for _, s := range spans {
+		js := s.(*jaeger.Span)
+		if fmt.Sprint(js.Tags()["span.kind"]) == "server" {
+			server = js.SpanContext()
+		} else {
+			clientSpan = js.SpanContext()
+		}
+	}
+	if server.TraceID().String() != traceID || server.ParentID().String() != callerSpan {
+		t.Errorf("server span %v, want a child of the caller's %s:%s", server, traceID, callerSpan)
+	}
+	if clientSpan.TraceID() != server.TraceID() || clientSpan.ParentID() != server.SpanID() {
+		t.Errorf("client span %v, want a child of %v", clientSpan, server)
+	}
+
+	mu.Lock()
+	defer mu.Unlock()
+	wantUber := traceID + ":" + clientSpan.SpanID().String() + ":" + server.SpanID().String() + ":1"
+	if got := downstream.Get("uber-trace-id"); got != wantUber {
+		t.Errorf("downstream uber-trace-id %q, want %q", got, wantUber)
+	}
+	if got, want := downstream.Get("traceparent"), "00-"+traceID+"-"+clientSpan.SpanID().String()+"-01"; got != want {
+		t.Errorf("downstream traceparent %q, want %q", got, want)
+	}
+	if got := downstream.Get("uberctx-tenant"); got != "acme+corp" {
+		t.Errorf("downstream uberctx-tenant %q", got)
+	}
+	if got := downstream.Get("baggage"); !strings.Contains(got, "tenant=acme%20corp") || !strings.Contains(got, "userId=42") {
+		t.Errorf("downstream baggage %q", got)
+	}
+}
