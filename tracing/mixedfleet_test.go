@@ -114,3 +114,57 @@ func TestMixedFleetOverHTTP(t *testing.T) {
 		t.Errorf("downstream baggage %q", got)
 	}
 }
+
+// Hostile headers never fail the call: a broken traceparent starts a new
+// trace whose server span says why; a baggage flood is bounded.
+func TestMixedFleetHostileHeadersOverHTTP(t *testing.T) {
+	for _, k := range []string{"OTEL_PROPAGATORS", "JAEGER_SAMPLER_TYPE", "JAEGER_SAMPLER_PARAM", "JAEGER_TRACEID_128BIT", "JAEGER_DISABLED"} {
+		t.Setenv(k, "")
+	}
+	rep := jaeger.NewInMemoryReporter()
+	tr, closer, err := tracing.Init("mixed-fleet", tracing.WithReporter(rep), tracing.WithoutGlobal(), tracing.WithLogger(jaeger.NullLogger))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closer.Close()
+	var bagCount int
+	srv := httptest.NewServer(nethttp.Middleware(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		opentracing.SpanFromContext(r.Context()).Context().ForeachBaggageItem(func(k, v string) bool {
+			bagCount++
+			return true
+		})
+	})))
+	defer srv.Close()
+
+	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+	req.Header.Set("traceparent", "00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("%v %v", resp, err)
+	}
+	resp.Body.Close()
+	js := rep.GetSpans()[0].(*jaeger.Span)
+	if js.SpanContext().TraceID().String() == "4bf92f3577b34da6a3ce929d0e0e4736" || js.SpanContext().ParentID() != 0 || js.Tags()["tracewrap.context.invalid"] != true {
+		t.Errorf("broken traceparent: span %v tags %v; want a tagged new root", js.SpanContext(), js.Tags())
+	}
+
+	req, _ = http.NewRequest(http.MethodGet, srv.URL, nil)
+	req.Header.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+	var b strings.Builder
+	for i := 0; b.Len() < 8000; i++ { // within the W3C size limit, over its 180 members
+		fmt.Fprintf(&b, "k%d=v,", i)
+	}
+	req.Header.Set("baggage", b.String())
+	req.Header.Set("jaeger-baggage", strings.Repeat(",", 4000))
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("%v %v", resp, err)
+	}
+	resp.Body.Close()
+	if js := rep.GetSpans()[1].(*jaeger.Span); js.SpanContext().TraceID().String() != "4bf92f3577b34da6a3ce929d0e0e4736" {
+		t.Errorf("trace lost under a baggage flood: %v", js.SpanContext())
+	}
+	if bagCount != 180 {
+		t.Errorf("%d baggage items reached the handler", bagCount)
+	}
+}

@@ -17,7 +17,7 @@ import (
 // then carry on to every downstream call.
 const (
 	MaxCarrierEntries = 256      // entries handed over at most
-	MaxCarrierValue   = 4096     // keys or values longer than this are dropped
+	MaxCarrierValue   = 8192     // keys or values longer than this are dropped (a W3C baggage header may be 8192 bytes)
 	MaxCarrierBytes   = 32 << 10 // keys and values handed over, in all
 	maxProblemLen     = 256      // how much of an extract error is logged
 )
