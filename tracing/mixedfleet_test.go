@@ -168,3 +168,47 @@ func TestMixedFleetHostileHeadersOverHTTP(t *testing.T) {
 		t.Errorf("%d baggage items reached the handler", bagCount)
 	}
 }
+
+// An OpenTelemetry caller's "not sampled" decision holds through a tracewrap
+// service (its unsampled fast path included): no span is reported, and the
+// downstream call carries the same trace, not sampled, in both formats.
+func TestMixedFleetUnsampledOverHTTP(t *testing.T) {
+	for _, k := range []string{"OTEL_PROPAGATORS", "JAEGER_SAMPLER_TYPE", "JAEGER_SAMPLER_PARAM", "JAEGER_TRACEID_128BIT", "JAEGER_DISABLED"} {
+		t.Setenv(k, "")
+	}
+	rep := jaeger.NewInMemoryReporter()
+	tr, closer, err := tracing.Init("mixed-fleet", tracing.WithReporter(rep), tracing.WithoutGlobal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closer.Close()
+	got := make(chan http.Header, 1)
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got <- r.Header.Clone() }))
+	defer down.Close()
+	client := &http.Client{Transport: nethttp.NewTransport(nil, nethttp.WithTracer(tr))}
+	mid := httptest.NewServer(nethttp.Middleware(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, down.URL, nil)
+		if resp, err := client.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	})))
+	defer mid.Close()
+
+	req, _ := http.NewRequest(http.MethodGet, mid.URL, nil)
+	req.Header.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	h := <-got
+	if v := h.Get("traceparent"); !strings.HasPrefix(v, "00-4bf92f3577b34da6a3ce929d0e0e4736-") || !strings.HasSuffix(v, "-00") {
+		t.Errorf("downstream traceparent %q", v)
+	}
+	if v := h.Get("uber-trace-id"); !strings.HasPrefix(v, "4bf92f3577b34da6a3ce929d0e0e4736:") || !strings.HasSuffix(v, ":0") {
+		t.Errorf("downstream uber-trace-id %q", v)
+	}
+	if n := len(rep.GetSpans()); n != 0 {
+		t.Errorf("%d spans reported for an unsampled trace", n)
+	}
+}

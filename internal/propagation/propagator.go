@@ -18,6 +18,30 @@ type Propagator struct {
 	formats []Format
 	has     [Jaeger + 1]bool
 	jaeger  JaegerHeaders
+	// first marks the first bytes (either case) of the keys to read, so the
+	// carrier's other keys (most HTTP headers) cost one lookup each.
+	first [256]bool
+}
+
+func (p *Propagator) index() {
+	p.first = [256]bool{}
+	var keys []string
+	if p.has[TraceContext] {
+		keys = append(keys, headerTraceparent, headerTracestate)
+	}
+	if p.has[Baggage] {
+		keys = append(keys, headerBaggage)
+	}
+	if p.has[B3] || p.has[B3Multi] {
+		keys = append(keys, headerB3, headerB3TraceID)
+	}
+	if p.has[Jaeger] {
+		keys = append(keys, p.jaeger.TraceContext, p.jaeger.BaggagePrefix, p.jaeger.DebugID, p.jaeger.Baggage)
+	}
+	for _, k := range keys {
+		p.first[strings.ToLower(k[:1])[0]] = true
+		p.first[strings.ToUpper(k[:1])[0]] = true
+	}
 }
 
 // New returns a Propagator of formats, in order of preference; duplicates and
@@ -30,6 +54,7 @@ func New(formats ...Format) *Propagator {
 			p.formats = append(p.formats, f)
 		}
 	}
+	p.index()
 	return p
 }
 
@@ -38,6 +63,7 @@ func (p *Propagator) WithJaegerHeaders(h JaegerHeaders) *Propagator {
 	c := *p
 	c.formats = append([]Format(nil), p.formats...)
 	c.jaeger = h.withDefaults()
+	c.index()
 	return &c
 }
 
@@ -124,6 +150,9 @@ type fields struct {
 
 func (c *fields) visit(k, v string) error {
 	p := c.p
+	if len(k) == 0 || !p.first[k[0]] {
+		return nil
+	}
 	if len(v) > maxHeaderLen {
 		if p.isKey(k) {
 			c.found, c.tooLong = true, true
