@@ -14,4 +14,10 @@
 // unless JAEGER_SAMPLER_TYPE or JAEGER_SAMPLER_PARAM says otherwise, so a
 // first run shows its traces. PARAM alone keeps jaeger-client-go's meaning: a
 // remote sampler with PARAM as its initial probability.
+//
+// The tracer speaks the propagation formats of a mixed fleet (see the
+// README's "Mixed fleets"): by default it injects Jaeger, W3C Trace Context
+// and W3C baggage, and extracts whichever arrives; WithPropagators or
+// OTEL_PROPAGATORS changes the list. Trace ids are 128-bit unless
+// JAEGER_TRACEID_128BIT=false.
 package tracing
