@@ -20,7 +20,7 @@ const (
 	JaegerBaggageInvalid                     // jaeger-baggage header malformed entries: those dropped
 	DebugIDInvalid                           // jaeger-debug-id too long or with control characters: ignored
 	Conflict                                 // formats name different traces: the preferred one won
-	HeaderTooLong                            // a trace header over 32 KiB: not read
+	HeaderTooLong                            // a trace header over 32 KiB, or repeated over 64 times: not read (the rest)
 	lastProblem
 )
 
@@ -28,7 +28,7 @@ var problemNames = [...]string{
 	"traceparent invalid", "traceparent duplicated", "tracestate invalid", "tracestate truncated",
 	"baggage member invalid", "baggage key or value unsafe to propagate", "baggage over limits",
 	"b3 invalid", "uber-trace-id invalid", "jaeger-baggage malformed", "jaeger-debug-id invalid",
-	"formats name different traces", "trace header too long",
+	"formats name different traces", "trace header too long or repeated too often",
 }
 
 // Kinds returns the single kinds in p, in a fixed order.

@@ -146,6 +146,7 @@ type fields struct {
 	uberctxOver                          bool
 	tooLong                              bool
 	debugOut                             string // a valid jaeger-debug-id
+	tooMany                              bool   // a list header repeated more than maxRepeats times
 }
 
 func (c *fields) visit(k, v string) error {
@@ -171,10 +172,10 @@ func (c *fields) visit(k, v string) error {
 		c.found = true
 		c.traceparent.set(v)
 	case p.has[TraceContext] && strings.EqualFold(k, headerTracestate):
-		c.tracestate = append(c.tracestate, v)
+		c.tracestate = appendValue(c.tracestate, v, &c.tooMany)
 	case p.has[Baggage] && strings.EqualFold(k, headerBaggage):
 		c.found = true
-		c.baggage = append(c.baggage, v)
+		c.baggage = appendValue(c.baggage, v, &c.tooMany)
 	case p.has[Jaeger] && strings.EqualFold(k, p.jaeger.TraceContext):
 		c.found = true
 		c.uber.set(v)
@@ -183,7 +184,7 @@ func (c *fields) visit(k, v string) error {
 		c.debugID.set(v)
 	case p.has[Jaeger] && strings.EqualFold(k, p.jaeger.Baggage):
 		c.found = true
-		c.jaegerBaggage = append(c.jaegerBaggage, v)
+		c.jaegerBaggage = appendValue(c.jaegerBaggage, v, &c.tooMany)
 	case !(p.has[B3] || p.has[B3Multi]) || len(k) < 2:
 	case strings.EqualFold(k, headerB3):
 		c.found = true
@@ -202,6 +203,19 @@ func (c *fields) visit(k, v string) error {
 		c.b3Flags.set(v)
 	}
 	return nil
+}
+
+// maxRepeats bounds how many lines of one list header (tracestate, baggage,
+// jaeger-baggage) are read: a carrier given straight to a tracer has no other
+// bound.
+const maxRepeats = 64
+
+func appendValue(vs []string, v string, over *bool) []string {
+	if len(vs) >= maxRepeats {
+		*over = true
+		return vs
+	}
+	return append(vs, v)
 }
 
 // isKey reports whether k belongs to one of p's formats (for the rare over-long value).
@@ -234,7 +248,7 @@ func (p *Propagator) Extract(r Reader, enc Encoding) (Result, error) {
 	if !c.found {
 		return res, nil
 	}
-	if c.tooLong {
+	if c.tooLong || c.tooMany {
 		res.Problems |= HeaderTooLong
 	}
 	var bag baggageSet

@@ -222,3 +222,15 @@ func TestExtractBaggageKeyCase(t *testing.T) {
 		t.Errorf("case-sensitive W3C keys merged: %+v", res.Baggage)
 	}
 }
+
+func TestExtractRepeatedHeaders(t *testing.T) {
+	c := newCarrier("traceparent", "00-000000000000000000000000000000aa-00000000000000bb-01")
+	for i := 0; i < 10000; i++ {
+		c.add("jaeger-baggage", fmt.Sprintf("k%d=v", i))
+		c.add("baggage", fmt.Sprintf("w%d=v", i))
+	}
+	res, _ := New(defaultFormats...).Extract(c, HTTPHeaders)
+	if !res.Context.IsValid() || res.Problems != HeaderTooLong || len(res.Baggage) != 2*maxRepeats {
+		t.Errorf("%d baggage members, %v", len(res.Baggage), res.Problems)
+	}
+}
