@@ -15,6 +15,7 @@ import (
 	"github.com/opentracing/opentracing-go/ext"
 	"github.com/tracewrap/tracewrap/internal/propagation"
 	"github.com/uber/jaeger-client-go"
+	jaegercfg "github.com/uber/jaeger-client-go/config"
 )
 
 // newTestTracer is Init's tracer with spans kept in memory.
@@ -455,5 +456,24 @@ func TestInitUnknownPropagator(t *testing.T) {
 	_ = tr.Inject(span.Context(), opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(h))
 	if len(h) != 0 {
 		t.Errorf("none injected %v", h)
+	}
+}
+
+// Jaeger header names renamed in jaeger-client-go's configuration are used.
+func TestInitCustomJaegerHeaders(t *testing.T) {
+	tr, _ := newTestTracer(t, WithPropagators("jaeger"), WithConfig(func(c *jaegercfg.Configuration) {
+		c.Headers = &jaeger.HeadersConfig{TraceContextHeaderName: "x-trace", TraceBaggageHeaderPrefix: "x-ctx-"}
+	}))
+	span := tr.StartSpan("s")
+	defer span.Finish()
+	span.SetBaggageItem("k", "v")
+	h := http.Header{}
+	_ = tr.Inject(span.Context(), opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(h))
+	if h.Get("x-trace") == "" || h.Get("x-ctx-k") != "v" || h.Get("uber-trace-id") != "" {
+		t.Fatalf("injected %v", h)
+	}
+	sc, err := tr.Extract(opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(h))
+	if err != nil || sc.(jaeger.SpanContext).SpanID() != span.Context().(jaeger.SpanContext).SpanID() || baggageOf(sc, "k") != "v" {
+		t.Errorf("extracted %v, %v", sc, err)
 	}
 }

@@ -39,8 +39,14 @@ func (p *Propagator) index() {
 		keys = append(keys, p.jaeger.TraceContext, p.jaeger.BaggagePrefix, p.jaeger.DebugID, p.jaeger.Baggage)
 	}
 	for _, k := range keys {
-		p.first[strings.ToLower(k[:1])[0]] = true
-		p.first[strings.ToUpper(k[:1])[0]] = true
+		c := k[0] // keys are ASCII, never empty (withDefaults)
+		p.first[c] = true
+		switch {
+		case 'a' <= c && c <= 'z':
+			p.first[c-'a'+'A'] = true
+		case 'A' <= c && c <= 'Z':
+			p.first[c-'A'+'a'] = true
+		}
 	}
 }
 
