@@ -42,7 +42,7 @@ func b3SpanID(s string) (uint64, bool) {
 // expressed to a tracer whose remote parents decide; jaeger-client-go's and
 // OpenTelemetry's B3 readers do the same).
 func ParseB3(v string) (SpanContext, error) {
-	v = strings.Trim(v, " \t")
+	v = trimOWS(v)
 	if v == "0" || v == "1" || v == "d" {
 		return SpanContext{}, nil
 	}
@@ -103,7 +103,7 @@ func FormatB3(sc SpanContext) string {
 // absent). With neither trace nor span id it gives an invalid context and no
 // error.
 func ParseB3Multi(traceID, spanID, parentID, sampled, flags string) (SpanContext, error) {
-	traceID, spanID = strings.Trim(traceID, " \t"), strings.Trim(spanID, " \t")
+	traceID, spanID = trimOWS(traceID), trimOWS(spanID)
 	if traceID == "" && spanID == "" {
 		return SpanContext{}, nil
 	}
@@ -115,19 +115,19 @@ func ParseB3Multi(traceID, spanID, parentID, sampled, flags string) (SpanContext
 	if sc.SpanID, ok = b3SpanID(spanID); !ok {
 		return SpanContext{}, errB3
 	}
-	if parentID = strings.Trim(parentID, " \t"); parentID != "" {
+	if parentID = trimOWS(parentID); parentID != "" {
 		if sc.ParentID, ok = b3SpanID(parentID); !ok {
 			return SpanContext{}, errB3
 		}
 	}
-	switch strings.Trim(sampled, " \t") {
+	switch trimOWS(sampled) {
 	case "1", "true":
 		sc.Sampled = true
 	case "0", "false", "":
 	default:
 		return SpanContext{}, errB3
 	}
-	switch strings.Trim(flags, " \t") {
+	switch trimOWS(flags) {
 	case "1":
 		sc.Sampled, sc.Debug = true, true
 	case "0", "":

@@ -57,7 +57,7 @@ func isBaggageOctet(c byte) bool {
 // item "A" crossing a hop in both formats would come back as "A" and "a".
 type baggageSet struct {
 	members []Member
-	folded  []bool // members[i].Key was lower-cased on the way
+	folded  [(MaxBaggageMembers + 63) / 64]uint64 // bit i: members[i].Key was lower-cased on the way
 	bytes   int
 	problem Problem
 }
@@ -81,9 +81,10 @@ func (s *baggageSet) add(m Member, folded bool) bool {
 		if o.Key == m.Key {
 			return true
 		}
-		if (folded || s.folded[i]) && strings.EqualFold(o.Key, m.Key) {
+		if (folded || s.isFolded(i)) && strings.EqualFold(o.Key, m.Key) {
 			if !folded {
-				s.members[i].Key, s.folded[i] = m.Key, false
+				s.members[i].Key = m.Key
+				s.folded[i/64] &^= 1 << (i % 64)
 			}
 			return true
 		}
@@ -94,9 +95,14 @@ func (s *baggageSet) add(m Member, folded bool) bool {
 	}
 	s.bytes += size
 	s.members = append(s.members, m)
-	s.folded = append(s.folded, folded)
+	if folded {
+		i := len(s.members) - 1
+		s.folded[i/64] |= 1 << (i % 64)
+	}
 	return true
 }
+
+func (s *baggageSet) isFolded(i int) bool { return s.folded[i/64]&(1<<(i%64)) != 0 }
 
 // ParseBaggage reads a W3C baggage value (several headers joined with ",").
 // Members that are malformed, badly percent-encoded, or unsafe to pass on are
@@ -120,7 +126,7 @@ func parseBaggageInto(v string, s *baggageSet) {
 	for rest, more := v, true; more; {
 		var raw string
 		raw, rest, more = strings.Cut(rest, ",")
-		raw = strings.Trim(raw, " \t")
+		raw = trimOWS(raw)
 		if raw == "" {
 			continue
 		}
@@ -142,7 +148,7 @@ func parseBaggageMember(raw string) (Member, bool) {
 	if !ok {
 		return Member{}, false
 	}
-	k, val = strings.Trim(k, " \t"), strings.Trim(val, " \t")
+	k, val = trimOWS(k), trimOWS(val)
 	if !IsToken(k) {
 		return Member{}, false
 	}
@@ -155,7 +161,7 @@ func parseBaggageMember(raw string) (Member, bool) {
 	if !ok {
 		return Member{}, false
 	}
-	props = strings.Trim(props, " \t")
+	props = trimOWS(props)
 	if !validProperties(props) {
 		return Member{}, false
 	}

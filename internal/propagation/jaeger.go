@@ -50,7 +50,7 @@ func (h JaegerHeaders) withDefaults() JaegerHeaders {
 // implies sampled: jaeger only ever sets both). Other bits (firehose) are
 // not carried.
 func ParseUberTraceID(v string) (SpanContext, error) {
-	v = strings.Trim(v, " \t")
+	v = trimOWS(v)
 	t, rest, ok1 := strings.Cut(v, ":")
 	s, rest, ok2 := strings.Cut(rest, ":")
 	p, f, ok3 := strings.Cut(rest, ":")

@@ -2,6 +2,7 @@ package propagation
 
 import (
 	"strings"
+	"sync"
 )
 
 // Propagator injects and extracts a list of formats.
@@ -240,13 +241,30 @@ func (p *Propagator) isKey(k string) bool {
 	return p.has[Jaeger] && strings.HasPrefix(k, p.jaeger.BaggagePrefix)
 }
 
+// fieldsPool recycles the per-call state of Extract: handing its method to
+// the carrier moves it to the heap, and its slices keep their capacity.
+var fieldsPool = sync.Pool{New: func() any { return new(fields) }}
+
+func (c *fields) reset() {
+	clear(c.tracestate)
+	clear(c.baggage)
+	clear(c.jaegerBaggage)
+	clear(c.uberctx)
+	*c = fields{tracestate: c.tracestate[:0], baggage: c.baggage[:0], jaegerBaggage: c.jaegerBaggage[:0], uberctx: c.uberctx[:0]}
+}
+
 // Extract reads r. Bad input is never an error: it is left out and reported
 // in Result.Problems. The error is the carrier's own, from ForeachKey.
 func (p *Propagator) Extract(r Reader, enc Encoding) (Result, error) {
-	c := fields{p: p}
 	if len(p.formats) == 0 {
 		return Result{}, nil
 	}
+	c := fieldsPool.Get().(*fields)
+	defer func() {
+		c.reset()
+		fieldsPool.Put(c)
+	}()
+	c.p = p
 	if err := r.ForeachKey(c.visit); err != nil {
 		return Result{}, err
 	}
@@ -258,6 +276,7 @@ func (p *Propagator) Extract(r Reader, enc Encoding) (Result, error) {
 		res.Problems |= HeaderTooLong
 	}
 	var bag baggageSet
+	bag.members = make([]Member, 0, c.baggageCap())
 	var w3c SpanContext // a valid traceparent, for tracestate
 	for _, f := range p.formats {
 		var sc SpanContext
@@ -306,6 +325,17 @@ func (p *Propagator) Extract(r Reader, enc Encoding) (Result, error) {
 	res.Baggage = bag.members
 	res.Problems |= bag.problem
 	return res, nil
+}
+
+// baggageCap estimates the members the carrier holds, within the limit.
+func (c *fields) baggageCap() int {
+	n := len(c.uberctx)
+	for _, vs := range [...][]string{c.baggage, c.jaegerBaggage} {
+		for _, v := range vs {
+			n += strings.Count(v, ",") + 1
+		}
+	}
+	return min(n, MaxBaggageMembers)
 }
 
 func (c *fields) extractB3(res *Result) SpanContext {

@@ -21,7 +21,7 @@ var errTraceparent = errors.New("traceparent: malformed")
 // are not all zeros. Only the sampled flag is kept (the spec's other bits
 // have no meaning yet).
 func ParseTraceparent(v string) (SpanContext, error) {
-	v = strings.Trim(v, " \t")
+	v = trimOWS(v)
 	if len(v) < traceparentLen || v[2] != '-' || v[35] != '-' || v[52] != '-' {
 		return SpanContext{}, errTraceparent
 	}
@@ -74,7 +74,7 @@ func ParseTracestate(v string) (string, Problem) {
 	for rest, more := v, true; more; {
 		var m string
 		m, rest, more = strings.Cut(rest, ",")
-		m = strings.Trim(m, " \t")
+		m = trimOWS(m)
 		if m != "" {
 			n++
 			if n > MaxTraceStateMembers || !validTracestateMember(m) {

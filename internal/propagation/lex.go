@@ -1,5 +1,7 @@
 package propagation
 
+// Lexical helpers shared by the formats: hex ids and optional white space.
+
 // parseLowerHex parses 1 to 16 lower-case hex digits (the only form W3C and
 // B3 allow).
 func parseLowerHex(s string) (uint64, bool) {
@@ -77,4 +79,15 @@ func appendTraceID(b []byte, t TraceID) []byte {
 		b = appendHex16(b, t.High)
 	}
 	return appendHex16(b, t.Low)
+}
+
+// trimOWS removes optional white space (spaces and tabs) around s.
+func trimOWS(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
 }
