@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -232,5 +233,47 @@ func TestExtractRepeatedHeaders(t *testing.T) {
 	res, _ := New(defaultFormats...).Extract(c, HTTPHeaders)
 	if !res.Context.IsValid() || res.Problems != HeaderTooLong || len(res.Baggage) != 2*maxRepeats {
 		t.Errorf("%d baggage members, %v", len(res.Baggage), res.Problems)
+	}
+}
+
+// Extract recycles its per-call state: concurrent and successive calls never
+// see each other's headers.
+func TestExtractConcurrent(t *testing.T) {
+	p := New(defaultFormats...)
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 1; i <= 300; i++ {
+				c := newCarrier()
+				if i%2 == 0 {
+					c.add("uber-trace-id", fmt.Sprintf("%x:%x:0:1", g+1, i))
+					c.add("uberctx-g", fmt.Sprint(g))
+				} else {
+					c.add("traceparent", fmt.Sprintf("00-%032x-%016x-01", g+1, i))
+					c.add("baggage", fmt.Sprintf("g=%d,i=%d", g, i))
+					c.add("tracestate", fmt.Sprintf("g=%d", g))
+				}
+				res, _ := p.Extract(c, HTTPHeaders)
+				m := bagMap(res.Baggage)
+				ok := res.Context.TraceID == TraceID{0, uint64(g + 1)} && res.Context.SpanID == uint64(i) && m["g"] == fmt.Sprint(g)
+				if i%2 == 0 {
+					ok = ok && len(m) == 1 && res.Context.TraceState == ""
+				} else {
+					ok = ok && len(m) == 2 && res.Context.TraceState == fmt.Sprintf("g=%d", g)
+				}
+				if !ok {
+					errs <- fmt.Sprintf("goroutine %d call %d: %+v", g, i, res)
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
