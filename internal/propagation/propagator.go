@@ -74,6 +74,29 @@ func (p *Propagator) WithJaegerHeaders(h JaegerHeaders) *Propagator {
 	return &c
 }
 
+// Fields returns the keys Inject may write, lower-case (what an
+// OpenTelemetry TextMapPropagator's Fields reports); Jaeger's per-item
+// uberctx-<key> keys are not listed, as OpenTelemetry's Jaeger propagator
+// does not list them.
+func (p *Propagator) Fields() []string {
+	var out []string
+	for _, f := range p.formats {
+		switch f {
+		case TraceContext:
+			out = append(out, headerTraceparent, headerTracestate)
+		case Baggage:
+			out = append(out, headerBaggage)
+		case B3:
+			out = append(out, headerB3)
+		case B3Multi:
+			out = append(out, headerB3TraceID, headerB3SpanID, headerB3ParentSpan, headerB3Sampled, headerB3Flags)
+		case Jaeger:
+			out = append(out, p.jaeger.TraceContext)
+		}
+	}
+	return out
+}
+
 // Formats returns the formats in order of preference.
 func (p *Propagator) Formats() []Format { return append([]Format(nil), p.formats...) }
 

@@ -277,3 +277,30 @@ func TestExtractConcurrent(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+func TestFields(t *testing.T) {
+	p := New(defaultFormats...)
+	want := map[string]bool{"uber-trace-id": true, "traceparent": true, "tracestate": true, "baggage": true}
+	got := p.Fields()
+	if len(got) != len(want) {
+		t.Fatalf("Fields = %v", got)
+	}
+	for _, f := range got {
+		if !want[f] {
+			t.Errorf("Fields has %q", f)
+		}
+	}
+	// Every key Inject writes (but uberctx-*) is listed.
+	all := New(TraceContext, Baggage, B3, B3Multi, Jaeger)
+	c := newCarrier()
+	all.Inject(SpanContext{TraceID: TraceID{1, 2}, SpanID: 3, ParentID: 4, Debug: true, TraceState: "a=1"}, []Member{{Key: "k", Value: "v"}}, HTTPHeaders, c)
+	listed := map[string]bool{}
+	for _, f := range all.Fields() {
+		listed[f] = true
+	}
+	for _, k := range c.keys {
+		if !listed[k] && !strings.HasPrefix(k, "uberctx-") {
+			t.Errorf("Inject wrote %q, not in Fields", k)
+		}
+	}
+}
