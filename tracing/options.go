@@ -58,7 +58,8 @@ func WithReporter(r jaeger.Reporter) Option { return func(s *settings) { s.repor
 func WithConsoleOutput(w io.Writer) Option { return func(s *settings) { s.console = w } }
 
 // WithLogger receives the tracer's own messages (dropped spans, unreachable
-// agent, a replaced global tracer). Default: the standard logger, with a
+// agent, a replaced global tracer, unusable remote trace headers: at most
+// one line per kind per minute). Default: the standard logger, with a
 // repeated message printed at most once a minute.
 func WithLogger(l jaeger.Logger) Option { return func(s *settings) { s.logger = l } }
 
