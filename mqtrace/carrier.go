@@ -3,6 +3,7 @@ package mqtrace
 import (
 	"context"
 	"strings"
+	"sync"
 
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/opentracing/opentracing-go"
@@ -52,9 +53,11 @@ type propertyWriter struct {
 	filter core.InjectFilter
 }
 
-func newPropertyWriter() *propertyWriter {
+// propertyWriters are reused: a writer handed to a tracer escapes, and an
+// unsampled send allocates little else.
+var propertyWriters = sync.Pool{New: func() any {
 	return &propertyWriter{filter: core.NewInjectFilter(validProperty)}
-}
+}}
 
 // next points w at m, with a fresh size budget.
 func (w *propertyWriter) next(m *primitive.Message) {
@@ -103,14 +106,16 @@ func inject(span opentracing.Span, m *primitive.Message) {
 // injectContext writes span's context sc, already in hand, into every
 // message of msgs, and logs on span, once, what was left out.
 func injectContext(span opentracing.Span, sc opentracing.SpanContext, msgs []*primitive.Message) {
-	w := newPropertyWriter()
+	w := propertyWriters.Get().(*propertyWriter)
 	for _, m := range msgs {
 		if m != nil {
 			w.next(m)
 			core.InjectContext(span, sc, opentracing.TextMap, w)
 		}
 	}
-	w.filter.Report(span)
+	w.filter.Report(span) // and resets the count
+	w.m = nil
+	propertyWriters.Put(w)
 }
 
 // Inject writes the trace context of the span in ctx into msg's properties,
