@@ -43,6 +43,7 @@ fuzz:
 	$(GO) test -run XXX -fuzz FuzzExtractHTTPHeaders -fuzztime 30s ./internal/core
 	$(GO) test -run XXX -fuzz FuzzTruncate -fuzztime 30s ./internal/core
 	$(GO) test -run XXX -fuzz FuzzParsePeer -fuzztime 30s ./internal/core
+	$(GO) test -run XXX -fuzz FuzzInjectHeaders -fuzztime 30s ./internal/core
 	$(GO) test -run XXX -fuzz FuzzStatement -fuzztime 30s ./redistrace
 	$(GO) test -run XXX -fuzz FuzzMiddlewareTraceHeaders -fuzztime 30s ./nethttp
 	$(GO) test -run XXX -fuzz FuzzServerExtract -fuzztime 30s ./grpctrace
