@@ -50,13 +50,14 @@ func dropCounts(span opentracing.Span) []any {
 // callback's onward HTTP call succeeds and carries the trace, sampled or not,
 // and so does an onward send's injection.
 func TestConsumedPropertiesDoNotFailOnwardCalls(t *testing.T) {
-	back := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	back := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Uber-Trace-Id") == "" {
 			http.Error(w, "no trace context", http.StatusBadRequest)
 		}
 	}))
-	t.Cleanup(back.Close)
 	back.Config.MaxHeaderBytes = 12 << 10 // with net/http's 4 KiB slack: 16 KiB, as Node.js
+	back.Start()
+	t.Cleanup(back.Close)
 	for _, sampled := range []bool{true, false} {
 		tr := tracetest.JaegerNull(t, sampled)
 		trc := New(WithTracer(tr))
@@ -156,4 +157,45 @@ func TestHostileBaggageDoesNotDelayMessage(t *testing.T) {
 	if got.msgs[0].GetProperty(primitive.PropertyDelayTimeLevel) != "" {
 		t.Fatal("DELAY property sent")
 	}
+}
+
+// FuzzInjectProperties: whatever baggage a span holds and however its tracer
+// writes it, the message's properties survive the wire encoding as they
+// were set, hold no system property the tracer wrote, and keep the user's.
+func FuzzInjectProperties(f *testing.F) {
+	tr := rawTracer(f)
+	f.Add("tenant", "acme")
+	f.Add("DELAY", "3")
+	f.Add("k\x01", "v")
+	f.Add("k", "a\x02b")
+	f.Add("", "v")
+	f.Fuzz(func(t *testing.T, k, v string) {
+		span := tr.StartSpan("send")
+		span.SetBaggageItem(k, v)
+		m := primitive.NewMessage("t", nil).WithTag("mine")
+		m.WithProperty("user", "kept")
+		inject(span, m)
+		props := m.GetProperties()
+		var back primitive.Message
+		back.UnmarshalProperties([]byte(m.MarshallProperties()))
+		if got := back.GetProperties(); len(got) != len(props) {
+			t.Fatalf("properties changed on the wire: %q -> %q", props, got)
+		}
+		for pk, pv := range props {
+			if back.GetProperty(pk) != pv || !validPropertyOrUser(pk, pv) {
+				t.Fatalf("property %q=%q (wire %q)", pk, pv, back.GetProperty(pk))
+			}
+		}
+		if k == "user" || strings.HasPrefix(k, "x-b3-") {
+			return // a raw tracer's baggage may name any property, like jaeger's own prefix-less entries
+		}
+		if m.GetTags() != "mine" || m.GetProperty("user") != "kept" || m.GetProperty("x-b3-traceid") == "" {
+			t.Fatalf("user's properties or the trace context lost: %q", props)
+		}
+	})
+}
+
+// validPropertyOrUser: what the test message may hold, its own TAGS included.
+func validPropertyOrUser(k, v string) bool {
+	return validProperty(k, v) || (k == primitive.PropertyTags && v == "mine")
 }
