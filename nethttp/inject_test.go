@@ -1,6 +1,7 @@
 package nethttp
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/opentracing/opentracing-go"
 	"github.com/uber/jaeger-client-go"
+	"github.com/uber/jaeger-client-go/zipkin"
 
 	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
@@ -109,4 +111,39 @@ func dropLogs(rep *jaeger.InMemoryReporter) int {
 		}
 	}
 	return n
+}
+
+// Over HTTP/2, which fails a request carrying a connection-specific header,
+// a tracer that sends baggage as it is (Zipkin B3 without a prefix) cannot
+// make the call fail with baggage named Connection or Transfer-Encoding.
+func TestRawBaggageOverHTTP2(t *testing.T) {
+	p := zipkin.NewZipkinB3HTTPHeaderPropagator(zipkin.BaggagePrefix(""))
+	tr, closer := jaeger.NewTracer("raw", jaeger.NewConstSampler(true), jaeger.NewNullReporter(),
+		jaeger.TracerOptions.Injector(opentracing.HTTPHeaders, p))
+	t.Cleanup(func() { closer.Close() })
+	back := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ProtoMajor != 2 || r.Header.Get("X-B3-Traceid") == "" || r.Header.Get("Tenant") != "acme" {
+			http.Error(w, "want HTTP/2 with the trace and baggage", http.StatusBadRequest)
+		}
+	}))
+	back.EnableHTTP2 = true
+	back.StartTLS()
+	t.Cleanup(back.Close)
+	base := back.Client().Transport.(*http.Transport)
+	t.Cleanup(base.CloseIdleConnections)
+	client := &http.Client{Transport: NewTransport(base, WithTracer(tr))}
+
+	parent := tr.StartSpan("parent")
+	for k, v := range map[string]string{"Connection": "close", "Transfer-Encoding": "chunked", "Upgrade": "h2c", "Tenant": "acme"} {
+		parent.SetBaggageItem(k, v)
+	}
+	req, _ := http.NewRequestWithContext(opentracing.ContextWithSpan(context.Background(), parent), "GET", back.URL, nil)
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatal(resp.Status)
+	}
 }
