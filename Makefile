@@ -43,6 +43,7 @@ fuzz:
 	$(GO) test -run XXX -fuzz FuzzExtractHTTPHeaders -fuzztime 30s ./internal/core
 	$(GO) test -run XXX -fuzz FuzzTruncate -fuzztime 30s ./internal/core
 	$(GO) test -run XXX -fuzz FuzzParsePeer -fuzztime 30s ./internal/core
+	$(GO) test -run XXX -fuzz FuzzInjectHeaders -fuzztime 30s ./internal/core
 	$(GO) test -run XXX -fuzz FuzzTraceparent -fuzztime 30s ./internal/propagation
 	$(GO) test -run XXX -fuzz FuzzBaggage -fuzztime 30s ./internal/propagation
 	$(GO) test -run XXX -fuzz FuzzB3 -fuzztime 30s ./internal/propagation

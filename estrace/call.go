@@ -116,7 +116,7 @@ func (c *call) begin(req *http.Request) {
 			if req.Header == nil {
 				req.Header = http.Header{}
 			}
-			core.InjectContext(ps, parent, opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(req.Header))
+			core.InjectHeaders(ps, parent, req.Header)
 			c.forwarded = true
 		}
 		return
@@ -155,7 +155,7 @@ func (c *call) begin(req *http.Request) {
 	if req.Header == nil {
 		req.Header = http.Header{}
 	}
-	core.InjectContext(c.span, sc, opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(req.Header))
+	core.InjectHeaders(c.span, sc, req.Header)
 	if c.sampled && c.cfg.opaqueID && len(req.Header["X-Opaque-Id"]) == 0 {
 		if id := core.TraceIDFromHeaders(req.Header); id != "" {
 			req.Header["X-Opaque-Id"] = []string{id}

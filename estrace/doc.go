@@ -57,7 +57,8 @@
 //
 // # Propagation
 //
-// The span context is injected into the request headers, and X-Opaque-Id
+// The span context is injected into the request headers (only entries
+// net/http sends without failing; see nethttp), and X-Opaque-Id
 // carries the trace id (unless the caller set one, on the request or in the
 // elasticsearch.Config.Header given to NewClient, or WithOpaqueID(false)),
 // so Elasticsearch's slow logs and tasks API name the trace.

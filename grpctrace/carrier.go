@@ -5,14 +5,19 @@ import (
 	"strings"
 
 	"github.com/opentracing/opentracing-go"
-	"github.com/opentracing/opentracing-go/log"
 	"google.golang.org/grpc/metadata"
 
 	"github.com/tracewrap/tracewrap/internal/core"
 )
 
-// mdReader reads a trace context from incoming metadata (opentracing.TextMap).
-// Keys are lower case already; only the first value of a key is offered.
+// The trace context travels as opentracing.HTTPHeaders over metadata with
+// lower-case keys, the encoding of the gRPC OpenTracing interceptors (Go
+// otgrpc, Python grpcio-opentracing): with it jaeger URL-escapes baggage
+// values, so a value sent by either side arrives unchanged on the other.
+var carrierFormat = opentracing.HTTPHeaders
+
+// mdReader reads a trace context from incoming metadata. Keys are lower case
+// already; only the first value of a key is offered.
 type mdReader metadata.MD
 
 func (m mdReader) ForeachKey(handler func(key, val string) error) error {
@@ -29,21 +34,35 @@ func (m mdReader) ForeachKey(handler func(key, val string) error) error {
 
 // mdWriter writes a trace context into a copy of the outgoing metadata. Keys
 // are lower-cased and values replace earlier ones (a retried or re-wrapped
-// call carries one context, not two). gRPC fails a call whose metadata has an
-// illegal key or a non-printable value outside "-bin" keys, so such entries
-// (typically baggage the user set) are dropped and counted instead.
+// call carries one context, not two). Entries gRPC would fail the call on, or
+// would drop on its own, are left out and counted (validMetadata).
 type mdWriter struct {
-	md      metadata.MD
-	dropped int
+	md     metadata.MD
+	filter core.InjectFilter
 }
 
 func (w *mdWriter) Set(key, val string) {
 	key = strings.ToLower(key)
-	if !validKey(key) || (!strings.HasSuffix(key, "-bin") && !printable(val)) {
-		w.dropped++
-		return
+	if w.filter.Allow(key, val) {
+		w.md[key] = []string{val}
 	}
-	w.md[key] = []string{val}
+}
+
+// validMetadata is the core.InjectRule of outgoing metadata (key already
+// lower case): grpc-go fails a call whose key is outside [0-9a-z._-] or
+// whose value, outside "-bin" keys, is not printable ASCII; drops its
+// reserved keys without a word; and a server takes a request carrying
+// "connection" (or, over HTTP/2 in general, any hop-by-hop header) as
+// malformed.
+func validMetadata(key, val string) bool {
+	if !validKey(key) || core.ConnectionHeader(key) {
+		return false
+	}
+	switch key {
+	case "content-type", "user-agent":
+		return false
+	}
+	return strings.HasSuffix(key, "-bin") || printable(val)
 }
 
 // validKey: gRPC's key alphabet, and not one of its reserved "grpc-" keys.
@@ -76,11 +95,8 @@ func inject(ctx context.Context, span opentracing.Span, sc opentracing.SpanConte
 	if !ok {
 		md = make(metadata.MD, 2)
 	}
-	w := &mdWriter{md: md}
-	core.InjectContext(span, sc, opentracing.TextMap, w)
-	if w.dropped > 0 {
-		span.LogFields(log.String("event", "trace context entries dropped"),
-			log.String("message", "not valid as gRPC metadata"), log.Int("count", w.dropped))
-	}
+	w := &mdWriter{md: md, filter: core.NewInjectFilter(validMetadata)}
+	core.InjectContext(span, sc, carrierFormat, w)
+	w.filter.Report(span)
 	return metadata.NewOutgoingContext(ctx, md)
 }

@@ -1,6 +1,8 @@
 // Package grpctrace traces gRPC clients and servers with interceptors: the
 // server span of a call is a child of the caller's client span, in the same
-// trace, with baggage carried in the metadata (opentracing.TextMap).
+// trace, with baggage carried in the metadata in the encoding of the gRPC
+// OpenTracing interceptors (Go otgrpc, Python grpcio-opentracing), so either
+// side can be one of those.
 //
 // The swap is one line on each side:
 //
@@ -36,11 +38,16 @@
 //
 // # Metadata
 //
-// The trace context is written into a copy of the outgoing metadata, with
-// lower-case keys, replacing any earlier value. Entries gRPC would reject
-// (baggage with an illegal key, or a non-printable value outside "-bin"
-// keys) are dropped and logged instead of failing the call. On the server a
-// missing, corrupt or oversized context starts a new trace.
+// The trace context is injected and extracted as opentracing.HTTPHeaders over
+// metadata with lower-case keys, as otgrpc and grpcio-opentracing do (with
+// jaeger, baggage values are URL-escaped on the wire and arrive unchanged).
+// It is written into a copy of the outgoing metadata, replacing any earlier
+// value. Entries gRPC would reject or drop (a key outside [0-9a-z._-], a
+// non-printable value outside "-bin" keys, reserved and hop-by-hop keys) and
+// baggage beyond 8 KiB are left out, counted in one span log, instead of
+// failing the call: whatever arrived with a request, the onward calls of its
+// handler do not fail because they are traced. On the server a missing,
+// corrupt or oversized context starts a new trace.
 //
 // # Options
 //

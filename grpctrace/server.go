@@ -55,7 +55,7 @@ func (s *server) start(ctx context.Context, call Call) (opentracing.Span, bool) 
 		return nil, false
 	}
 	md, _ := metadata.FromIncomingContext(ctx)
-	span := s.s.StartRemote(call, opentracing.TextMap, mdReader(md), call.Method)
+	span := s.s.StartRemote(call, carrierFormat, mdReader(md), call.Method)
 	if span == nil {
 		return nil, false
 	}

@@ -13,7 +13,9 @@
 // Sends (SendSync, SendAsync, SendOneWay, Request, RequestAsync) become
 // "send <topic>" spans, ChildOf the span in ctx; the span context is added to
 // every message's properties one by one (batches included), never replacing
-// the user's. A consumed message becomes "consume <topic>", ChildOf its
+// the user's, and never with a property separator, an empty entry, a name
+// the client or broker acts on (DELAY, TAGS, ...) or baggage beyond 8 KiB
+// (what is left out is counted in one span log). A consumed message becomes "consume <topic>", ChildOf its
 // producer's span; a consumed batch one span that FollowsFrom every message
 // (WithMessageSpans adds one span per message). The Subscribe callback's ctx
 // holds the consume span. SendMessageInTransaction becomes "transaction

@@ -8,6 +8,8 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/consumer"
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/opentracing/opentracing-go"
+
+	"github.com/tracewrap/tracewrap/internal/core"
 )
 
 // ProducerInterceptor traces sends of a producer built with
@@ -85,18 +87,17 @@ func (t *Tracing) ConsumerInterceptor() primitive.Interceptor {
 // property, so an older context in the same message is overridden. Entries
 // it cannot read are left as they are.
 func injectBatch(span opentracing.Span, msg *primitive.Message) {
-	carrier := opentracing.TextMapCarrier{}
-	if err := span.Tracer().Inject(span.Context(), opentracing.TextMap, carrier); err != nil || len(carrier) == 0 {
+	l := &propertyList{filter: core.NewInjectFilter(validProperty)}
+	core.Inject(span, opentracing.TextMap, l)
+	l.filter.Report(span)
+	if len(l.kv) == 0 {
 		return
 	}
 	var b strings.Builder
-	for k, v := range carrier {
-		if strings.ContainsAny(k, separators) || strings.ContainsAny(v, separators) || k == "" || v == "" {
-			continue
-		}
-		b.WriteString(k)
+	for _, kv := range l.kv {
+		b.WriteString(kv[0])
 		b.WriteByte(1)
-		b.WriteString(v)
+		b.WriteString(kv[1])
 		b.WriteByte(2)
 	}
 	if body, n, ok := appendBatchProperties(msg.Body, b.String()); ok {

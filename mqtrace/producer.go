@@ -203,9 +203,7 @@ func (t *Tracing) startSend(ctx context.Context, method string, msgs []*primitiv
 		// The trace is not sampled, for good: no span, the caller's context
 		// goes on in the messages as it is (same trace, decision, baggage).
 		if t.produce.Traced(c) {
-			for _, m := range msgs {
-				injectContext(ps, parent, m)
-			}
+			injectContext(ps, parent, msgs)
 		}
 		return nil, ctx, nil
 	}
@@ -216,16 +214,14 @@ func (t *Tracing) startSend(ctx context.Context, method string, msgs []*primitiv
 	ctx = opentracing.ContextWithSpan(ctx, span)
 	sc, sampled := core.SampledContext(span) // once: some tracers box a copy per call
 	if sampled {
-		t.tagSend(span, sc, c)
+		t.tagSend(span, c)
 	}
-	for _, m := range msgs {
-		injectContext(span, sc, m)
-	}
+	injectContext(span, sc, msgs)
 	return span, ctx, c
 }
 
-// tagSend sets the start tags of a sampled send whose span context is sc.
-func (t *Tracing) tagSend(span opentracing.Span, sc opentracing.SpanContext, c *Call) {
+// tagSend sets the start tags of a sampled send.
+func (t *Tracing) tagSend(span opentracing.Span, c *Call) {
 	setDestination(span, c)
 	span.SetTag(TagMethod, c.Method)
 	if len(c.Messages) == 1 {
@@ -236,7 +232,6 @@ func (t *Tracing) tagSend(span opentracing.Span, sc opentracing.SpanContext, c *
 	if c.Messages[0].GetProperty(primitive.PropertyTransactionPrepared) == "true" {
 		span.SetTag(TagTxHalf, true)
 	}
-	logUnsafeBaggage(span, sc)
 }
 
 func (t *Tracing) finishSend(span opentracing.Span, c *Call, res *primitive.SendResult, err error) {

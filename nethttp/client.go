@@ -86,7 +86,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return base.RoundTrip(req)
 		}
 		out := withHeaders(req)
-		core.InjectContext(ps, parent, opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(out.Header))
+		core.InjectHeaders(ps, parent, out.Header)
 		return base.RoundTrip(out)
 	}
 	span := t.s.Start(req, parent, operationName(req.Method), time.Time{})
@@ -105,7 +105,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if sampled && t.s.clientTrace {
 		out = out.WithContext(withClientTrace(ctx, span))
 	}
-	core.InjectContext(span, sc, opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(out.Header))
+	core.InjectHeaders(span, sc, out.Header)
 
 	resp, err := base.RoundTrip(out)
 	if err != nil {

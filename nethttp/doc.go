@@ -65,7 +65,10 @@
 //
 // # Client details
 //
-// The request is never modified: headers are injected into a copy. The span
+// The request is never modified: headers are injected into a copy, and only
+// those net/http sends without failing, never hop-by-hop or framing headers,
+// with baggage up to 8 KiB (the rest is counted in one span log): whatever a
+// request arrived with, its onward calls do not fail for being traced. The span
 // ends exactly once: when the body is read to EOF, fails or is closed; at
 // once for HEAD, empty bodies, 101 responses and transport errors; or when
 // the request's context is done if the caller drops the body (for example

@@ -19,28 +19,43 @@ func (c *commentCarrier) Set(key, val string) { *c = append(*c, [2]string{key, v
 
 // traceComment renders span's trace context as an sqlcommenter comment,
 // /*key='value',...*/ with keys and values URL-encoded, so nothing in it can
-// end the comment or open a string. Baggage is left out: it is application
-// data, and slow-query logs are read by more people than traces. It returns
-// "" for tracers that inject nothing; callers only ask for sampled spans.
-func traceComment(span opentracing.Span) string {
+// end the comment or open a string; form selects the entries (CommentForm).
+// Baggage is left out: it is application data, and slow-query logs are read
+// by more people than traces. It returns "" when there is nothing to write;
+// callers only ask for sampled spans.
+func traceComment(span opentracing.Span, form CommentForm) string {
 	var c commentCarrier
-	if err := span.Tracer().Inject(span.Context(), opentracing.TextMap, &c); err != nil || len(c) == 0 {
-		return ""
+	sc := span.Context()
+	if err := span.Tracer().Inject(sc, opentracing.TextMap, &c); err != nil {
+		c = nil
 	}
 	var baggage []string
-	span.Context().ForeachBaggageItem(func(k, _ string) bool {
+	sc.ForeachBaggageItem(func(k, _ string) bool {
 		baggage = append(baggage, "-"+strings.ToLower(k))
 		return true
 	})
-	sort.Slice(c, func(i, j int) bool { return c[i][0] < c[j][0] })
+	kept, w3c := c[:0], false
+	for _, kv := range c {
+		switch {
+		case isBaggageKey(kv[0], baggage):
+		case isW3CKey(kv[0]):
+			w3c = w3c || strings.EqualFold(kv[0], "traceparent")
+			kept = append(kept, kv)
+		case form&CommentInjected != 0:
+			kept = append(kept, kv)
+		}
+	}
+	if !w3c && form&CommentTraceparent != 0 {
+		if tp := traceparentOf(sc); tp != "" {
+			kept = append(kept, [2]string{"traceparent", tp})
+		}
+	}
+	sort.Slice(kept, func(i, j int) bool { return kept[i][0] < kept[j][0] })
 
 	var b strings.Builder
 	b.WriteString("/*")
 	n := 0
-	for _, kv := range c {
-		if isBaggageKey(kv[0], baggage) {
-			continue
-		}
+	for _, kv := range kept {
 		entry := url.QueryEscape(kv[0]) + "='" + escapeCommentValue(kv[1]) + "'"
 		if b.Len()+len(entry)+3 > maxCommentSize {
 			continue
@@ -56,6 +71,11 @@ func traceComment(span opentracing.Span) string {
 	}
 	b.WriteString("*/")
 	return b.String()
+}
+
+// isW3CKey: the W3C Trace Context entries, which both forms write.
+func isW3CKey(k string) bool {
+	return strings.EqualFold(k, "traceparent") || strings.EqualFold(k, "tracestate")
 }
 
 func isBaggageKey(key string, baggage []string) bool {

@@ -34,7 +34,7 @@ type config struct {
 
 	optional     map[Op]bool   // opt-in spans that are enabled
 	args         ArgsFormatter // nil: arguments are not recorded
-	traceComment bool          // append the trace context to statements
+	traceComment CommentForm   // what to append to statements; 0: nothing
 	dsn          *dsnInfo      // tags given by WithDSN, overriding what the wrapper sees
 }
 
@@ -134,14 +134,43 @@ func WithPayloadCapture() Option { return WithArgsFormatter(FormatArgs) }
 // off). f runs only for sampled spans and its result is capped again.
 func WithArgsFormatter(f ArgsFormatter) Option { return func(c *config) { c.args = f } }
 
+// CommentForm selects what WithTraceComment writes; forms combine with |
+// or as several arguments.
+type CommentForm uint8
+
+const (
+	// CommentInjected is every entry the tracer injects, baggage left out:
+	// uber-trace-id for jaeger, and traceparent/tracestate as well when the
+	// tracer propagates W3C Trace Context (tracing.Init's does by default).
+	CommentInjected CommentForm = 1 << iota
+	// CommentTraceparent is the W3C form only: traceparent (and tracestate
+	// when the tracer injects one), which sqlcommenter-aware database proxies
+	// and slow-query tools read. A tracer that does not inject traceparent
+	// (jaeger with its own propagator, mocktracer) gets one derived from its
+	// span context's trace and span ids, when the context exposes them.
+	CommentTraceparent
+)
+
 // WithTraceComment appends the span's trace context to every statement the
 // application sends on a connection (query, exec, prepare) as an SQL comment
-// in sqlcommenter style, e.g. /*uber-trace-id='4bf9...%3A1'*/, so a slow-query
-// log line or a processlist entry can be tied to its trace. Only sampled
-// spans add it. It changes the statement text the server sees, which defeats
-// server-side statement caches keyed by text; statements prepared once carry
-// the trace of their prepare call.
-func WithTraceComment() Option { return func(c *config) { c.traceComment = true } }
+// in sqlcommenter style, e.g. /*uber-trace-id='4bf9...%3A1'*/ or
+// /*traceparent='00-4bf9...-00f0...-01'*/, so a slow-query log line or a
+// processlist entry can be tied to its trace. forms selects what is written
+// (none: CommentInjected). Only sampled spans add it. It changes the
+// statement text the server sees, which defeats server-side statement caches
+// keyed by text; statements prepared once carry the trace of their prepare
+// call.
+func WithTraceComment(forms ...CommentForm) Option {
+	return func(c *config) {
+		c.traceComment = 0
+		for _, f := range forms {
+			c.traceComment |= f & (CommentInjected | CommentTraceparent)
+		}
+		if c.traceComment == 0 {
+			c.traceComment = CommentInjected
+		}
+	}
+}
 
 // WithDSN gives the data source name the peer.*, db.instance and db.user tags
 // are read from when the wrapper cannot see one (WrapConnector, OpenDB with a

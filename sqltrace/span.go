@@ -110,11 +110,11 @@ type attempt struct {
 
 func (d *db) attempt(call *Call, parent opentracing.SpanContext, comment bool) attempt {
 	a := attempt{call: call, parent: parent, begin: time.Now(), query: call.Query}
-	if comment && d.cfg.traceComment {
+	if comment && d.cfg.traceComment != 0 {
 		a.span, a.sampled = d.start(call, parent, a.begin)
 		a.started = true
 		if a.sampled {
-			a.query = withComment(call.Query, traceComment(a.span))
+			a.query = withComment(call.Query, traceComment(a.span, d.cfg.traceComment))
 		}
 	}
 	return a

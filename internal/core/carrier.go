@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
-	"strings"
 
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/log"
@@ -33,7 +32,22 @@ var traceKeys = map[string]bool{
 	"mockpfx-ids-traceid": true, "mockpfx-ids-spanid": true, "mockpfx-ids-sampled": true,
 }
 
-func isTraceKey(k string) bool { return len(k) <= 20 && traceKeys[strings.ToLower(k)] }
+// isTraceKey lowers k into a stack buffer: the map lookup of string(b[:n])
+// does not allocate, and injection asks for every entry of every call.
+func isTraceKey(k string) bool {
+	var b [20]byte
+	if len(k) > len(b) {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b[i] = c
+	}
+	return traceKeys[string(b[:len(k)])]
+}
 
 func oversize(k, v string) bool { return len(k) > MaxCarrierValue || len(v) > MaxCarrierValue }
 

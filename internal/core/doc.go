@@ -2,9 +2,10 @@
 // option set all packages expose under the same names, span start from a
 // context (ChildOf the span in ctx, optional FollowsFrom references), error
 // recording behind an overridable policy, statement truncation, peer tags
-// from host:port, bounded trace-context extraction, a cheap "is this span
-// sampled" check, and, for leaf calls (Defaults.Leaf), no span at all under
-// a parent whose trace is known not to be sampled. For calls that carry the
+// from host:port, bounded trace-context extraction, filtered injection
+// (only what the next carrier can hold: InjectFilter, InjectHeaders), a cheap
+// "is this span sampled" check, and, for leaf calls (Defaults.Leaf), no span
+// at all under a parent whose trace is known not to be sampled. For calls that carry the
 // trace on (unsampled.go): a server's span in a trace its caller did not
 // sample is a stand-in that starts a real span only when needed
 // (StartRemote), and Config.Parent tells a client to send its parent's
