@@ -107,7 +107,7 @@ func TestMixedFleetOverHTTP(t *testing.T) {
 	if got, want := downstream.Get("traceparent"), "00-"+traceID+"-"+clientSpan.SpanID().String()+"-01"; got != want {
 		t.Errorf("downstream traceparent %q, want %q", got, want)
 	}
-	if got := downstream.Get("uberctx-tenant"); got != "acme+corp" {
+	if got := downstream.Get("uberctx-tenant"); got != "acme%20corp" {
 		t.Errorf("downstream uberctx-tenant %q", got)
 	}
 	if got := downstream.Get("baggage"); !strings.Contains(got, "tenant=acme%20corp") || !strings.Contains(got, "userId=42") {

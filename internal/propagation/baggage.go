@@ -222,7 +222,9 @@ func percentDecode(s string) (string, bool) {
 func appendPercentEncoded(b []byte, v string) []byte {
 	for i := 0; i < len(v); i++ {
 		c := v[i]
-		if isBaggageOctet(c) && c != '%' {
+		// '+' is a legal octet, but OpenTelemetry Python decodes baggage
+		// with unquote_plus, which would read it as a space.
+		if isBaggageOctet(c) && c != '%' && c != '+' {
 			b = append(b, c)
 			continue
 		}

@@ -98,3 +98,16 @@ func TestIsToken(t *testing.T) {
 		}
 	}
 }
+
+// '+' is legal in a W3C baggage value, but OpenTelemetry Python reads it as
+// a space (unquote_plus): it is sent escaped, and read back unchanged.
+func TestBaggagePlusIsEscaped(t *testing.T) {
+	v, p := FormatBaggage([]Member{{Key: "lang", Value: "c++ a"}})
+	if p != 0 || v != "lang=c%2B%2B%20a" {
+		t.Fatalf("formatted %q (%v)", v, p)
+	}
+	got, _ := ParseBaggage(v)
+	if len(got) != 1 || got[0].Value != "c++ a" {
+		t.Fatalf("read back %v", got)
+	}
+}

@@ -155,7 +155,10 @@ func injectJaeger(sc SpanContext, baggage []Member, enc Encoding, h *JaegerHeade
 		}
 		v := m.Value
 		if enc == HTTPHeaders {
-			v = url.QueryEscape(v)
+			// A space as %20, not QueryEscape's '+': jaeger clients decode
+			// with QueryUnescape (Go), URLDecoder (Java) or unquote
+			// (Python), and only %20 reads as a space in all of them.
+			v = strings.ReplaceAll(url.QueryEscape(v), "+", "%20")
 		} else if !SafeValue(v) {
 			p |= BaggageUnsafe
 			continue

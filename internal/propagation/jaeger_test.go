@@ -60,8 +60,8 @@ func TestJaegerBaggageEncodings(t *testing.T) {
 	if pr := p.Inject(sc, bag, HTTPHeaders, h); pr != 0 {
 		t.Errorf("HTTP inject: %v", pr)
 	}
-	if got := h.get("uberctx-esc"); got != "a+b%26c%3Dd%25e%2F%E2%82%AC" {
-		t.Errorf("HTTP form: uberctx-esc = %q, want url.QueryEscape's", got)
+	if got := h.get("uberctx-esc"); got != "a%20b%26c%3Dd%25e%2F%E2%82%AC" {
+		t.Errorf("HTTP form: uberctx-esc = %q, want url.QueryEscape's with a space as %%20", got)
 	}
 	res, _ := p.Extract(h, HTTPHeaders)
 	if m := bagMap(res.Baggage); len(m) != 3 || m["esc"] != bag[1].Value || m["ctl"] != bag[2].Value {

@@ -51,7 +51,7 @@ func TestDefaultInjectsJaegerAndW3CWithOneID(t *testing.T) {
 	}
 	want := map[string]string{
 		"uber-trace-id": "0000000000000abc0000000000000def:0000000000000010:0000000000000000:1",
-		"uberctx-k":     "v+1",
+		"uberctx-k":     "v%201",
 		"traceparent":   "00-0000000000000abc0000000000000def-0000000000000010-01",
 		"tracestate":    "congo=t61rcWkgMzE",
 		"baggage":       "k=v%201",
