@@ -3,7 +3,6 @@
 package interop_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -14,25 +13,23 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/ext"
 	"github.com/uber/jaeger-client-go"
+	"go.uber.org/goleak"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/tracewrap/tracewrap/grpctrace"
-	"github.com/tracewrap/tracewrap/internal/shoprun"
+	"github.com/tracewrap/tracewrap/internal/pypeer"
 	"github.com/tracewrap/tracewrap/internal/testenv"
 	"github.com/tracewrap/tracewrap/nethttp"
 	"github.com/tracewrap/tracewrap/tracing"
@@ -51,6 +48,10 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "stopping the peers:", err)
 		code = 1
 	}
+	if err := goleak.Find(); err != nil {
+		fmt.Fprintln(os.Stderr, "goroutines left behind:", err)
+		code = 1
+	}
 	os.Exit(code)
 }
 
@@ -58,13 +59,9 @@ func TestMain(m *testing.M) {
 
 // peer is one running Python peer (interop/peers/NAME.py).
 type peer struct {
-	name     string
+	*pypeer.Peer
 	httpBase string // http://127.0.0.1:PORT
 	grpcAddr string // 127.0.0.1:PORT
-	cmd      *exec.Cmd
-	stdin    io.WriteCloser
-	stderr   *syncBuffer
-	exited   chan struct{}
 }
 
 var peers = struct {
@@ -73,131 +70,37 @@ var peers = struct {
 	failed  map[string]error
 }{running: map[string]*peer{}, failed: map[string]error{}}
 
-// errNoPeerEnv is a missing virtualenv: skip, or fail with
-// TRACEWRAP_REQUIRE_SERVICES=1.
-var errNoPeerEnv = errors.New("peer environment missing")
-
-// peerPython is the virtualenv's interpreter that scripts/peers/setup builds.
-func peerPython() (string, error) {
-	if p := os.Getenv("TRACEWRAP_PEERS_PYTHON"); p != "" {
-		return p, nil
-	}
-	root, err := filepath.Abs("..")
-	if err != nil {
-		return "", err
-	}
-	py := filepath.Join(root, ".services", "peers", "venv", "bin", "python")
-	if _, err := os.Stat(py); err != nil {
-		return "", fmt.Errorf("%w: %s not found; run scripts/peers/setup (make test does)", errNoPeerEnv, py)
-	}
-	return py, nil
-}
-
 // getPeer returns the running peer NAME, starting it on first use; it runs
-// until TestMain stops every peer.
+// until TestMain stops every peer. Without the peers' virtualenv the test
+// skips, or fails with TRACEWRAP_REQUIRE_SERVICES=1.
 func getPeer(t *testing.T, name string) *peer {
 	t.Helper()
 	peers.Lock()
 	defer peers.Unlock()
 	if p := peers.running[name]; p != nil {
 		select {
-		case <-p.exited:
-			t.Fatalf("peer %s exited early; its stderr:\n%s", name, p.stderr.String())
+		case <-p.Exited():
+			t.Fatalf("peer %s exited early; its stderr:\n%s", name, p.Stderr())
 		default:
 		}
 		return p
 	}
 	err := peers.failed[name]
 	if err == nil {
-		var p *peer
-		p, err = startPeer(name)
-		if err == nil {
+		t0 := time.Now()
+		var pp *pypeer.Peer
+		if pp, err = pypeer.Start(name, nil, 60*time.Second); err == nil {
+			fmt.Fprintf(os.Stderr, "interop: peer %s ready in %.1fs (pid %d)\n", name, time.Since(t0).Seconds(), pp.Pid())
+			p := &peer{Peer: pp, httpBase: "http://" + pp.Addr("http"), grpcAddr: pp.Addr("grpc")}
 			peers.running[name] = p
 			return p
 		}
 		peers.failed[name] = err
 	}
-	if errors.Is(err, errNoPeerEnv) && !testenv.RequireServices() {
+	if errors.Is(err, pypeer.ErrNoEnv) && !testenv.RequireServices() {
 		t.Skip(err)
 	}
 	t.Fatal(err)
-	return nil
-}
-
-func startPeer(name string) (*peer, error) {
-	py, err := peerPython()
-	if err != nil {
-		return nil, err
-	}
-	script, err := filepath.Abs(filepath.Join("peers", name+".py"))
-	if err != nil {
-		return nil, err
-	}
-	p := &peer{name: name, stderr: &syncBuffer{}, exited: make(chan struct{})}
-	p.cmd = exec.Command(py, "-u", script)
-	p.cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
-	p.cmd.Stderr = p.stderr
-	p.cmd.SysProcAttr = shoprun.SysProcAttr() // own process group; SIGTERM if we die
-	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
-		return nil, err
-	}
-	stdout, err := p.cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	t0 := time.Now()
-	if err := p.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("peer %s: %w", name, err)
-	}
-	go func() { _ = p.cmd.Wait(); close(p.exited) }()
-
-	type ready struct {
-		HTTP int `json:"http"`
-		GRPC int `json:"grpc"`
-		err  error
-	}
-	first := make(chan ready, 1)
-	go func() {
-		var r ready
-		line, err := bufio.NewReader(stdout).ReadString('\n')
-		if err == nil {
-			err = json.Unmarshal([]byte(line), &r)
-		}
-		r.err = err
-		first <- r
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	select {
-	case r := <-first:
-		if r.err != nil || r.HTTP == 0 {
-			p.stop()
-			return nil, fmt.Errorf("peer %s did not start (%v); its stderr:\n%s", name, r.err, p.stderr.String())
-		}
-		p.httpBase = fmt.Sprintf("http://127.0.0.1:%d", r.HTTP)
-		p.grpcAddr = fmt.Sprintf("127.0.0.1:%d", r.GRPC)
-		fmt.Fprintf(os.Stderr, "interop: peer %s ready in %.1fs (pid %d)\n", name, time.Since(t0).Seconds(), p.cmd.Process.Pid)
-		return p, nil
-	case <-time.After(60 * time.Second):
-		p.stop()
-		return nil, fmt.Errorf("peer %s not ready after 60s; its stderr:\n%s", name, p.stderr.String())
-	}
-}
-
-// stop closes the peer's stdin (it exits on EOF), then kills its process
-// group if it is still there after a few seconds.
-func (p *peer) stop() error {
-	_ = p.stdin.Close()
-	select {
-	case <-p.exited:
-	case <-time.After(5 * time.Second):
-		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-		<-p.exited
-		return fmt.Errorf("peer %s ignored EOF on stdin and was killed", p.name)
-	}
-	// Nothing of the group may outlive the peer.
-	if err := syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL); err == nil {
-		return fmt.Errorf("peer %s left processes behind (killed)", p.name)
-	}
 	return nil
 }
 
@@ -206,7 +109,7 @@ func stopPeers() error {
 	defer peers.Unlock()
 	var errs []error
 	for _, p := range peers.running {
-		errs = append(errs, p.stop())
+		errs = append(errs, p.Stop())
 	}
 	peers.running = map[string]*peer{}
 	return errors.Join(errs...)
@@ -220,36 +123,19 @@ func (p *peer) call(t *testing.T, req map[string]any) callResult {
 	c := &http.Client{Timeout: 30 * time.Second}
 	res, err := c.Post(p.httpBase+"/call", "application/json", bytes.NewReader(body))
 	if err != nil {
-		t.Fatalf("peer %s: /call: %v", p.name, err)
+		t.Fatalf("peer %s: /call: %v", p.Name, err)
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
 	if res.StatusCode != http.StatusOK {
-		t.Fatalf("peer %s: /call %s: %s: %s", p.name, body, res.Status, raw)
+		t.Fatalf("peer %s: /call %s: %s: %s", p.Name, body, res.Status, raw)
 	}
 	var out callResult
 	if err := json.Unmarshal(raw, &out); err != nil {
-		t.Fatalf("peer %s: /call answered %q: %v", p.name, raw, err)
+		t.Fatalf("peer %s: /call answered %q: %v", p.Name, raw, err)
 	}
-	t.Logf("peer %s sent %s", p.name, raw)
+	t.Logf("peer %s sent %s", p.Name, raw)
 	return out
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // ------------------------------------------------------------ reports ---
