@@ -8,17 +8,20 @@ import (
 
 // The Python jaeger-client peer (peers/jaeger_peer.py) is wired with
 // grpcio-opentracing's interceptors: uber-trace-id and uberctx-<key>
-// metadata, baggage values URL-escaped (Python's urllib quote/unquote).
+// metadata, baggage values URL-escaped the Python way (urllib's quote and
+// unquote: a space is %20 and a '+' is itself).
 //
-// Plain baggage needs no escaping; the escaped case does: "a b" goes out of
-// Python as a%20b and "50% off" as 50%25%20off, and Python unescapes what it
-// receives.
+// Plain baggage needs no escaping; the escaped set does: out of Python, "a b"
+// is a%20b, "50% off" 50%25%20off and "c++" c%2B%2B. Towards Python, a Go
+// writer that escapes like url.QueryEscape (jaeger-client-go's HTTP headers
+// form) sends "a b" as a+b, which Python's unquote leaves as "a+b": a space
+// must go out as %20, which url.QueryUnescape reads too.
 var jaegerBaggage = []struct {
 	name string
 	bag  map[string]string
 }{
 	{"plain", map[string]string{"tenant": "acme", "plan": "gold-2"}},
-	{"escaped", map[string]string{"note": "a b", "deal": "50% off"}},
+	{"escaped", map[string]string{"note": "a b", "deal": "50% off", "lang": "c++"}},
 }
 
 // TestJaegerPythonCallsGoGRPC: the jaeger-client + grpcio-opentracing client

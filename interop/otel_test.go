@@ -5,9 +5,19 @@ package interop_test
 import "testing"
 
 // The OpenTelemetry Python peer (peers/otel_peer.py) speaks W3C Trace Context
-// and W3C Baggage only. Its baggage needs escaping on the wire: OpenTelemetry
-// Python writes "a b" as a+b and "50% off" as 50%25+off.
-var otelBaggage = map[string]string{"tenant": "acme", "note": "a b", "deal": "50% off"}
+// and W3C Baggage only. Every baggage value below but "acme" needs
+// percent-escaping on the wire.
+//
+// Towards Go, no value holds a space: OpenTelemetry Python 1.45 writes a
+// space as '+' (it form-encodes baggage with quote_plus; upstream issue
+// opentelemetry-python#5566), which W3C Baggage defines as a literal '+', so
+// "a b" from Python is "a+b" to every conforming reader, ours included.
+var otelBaggageToGo = map[string]string{"tenant": "acme", "deal": "50%", "list": "a,b;c=d", "city": "Zürich"}
+
+// Towards Python, the space and the '+' are in: a conforming writer escapes
+// the space (%20), and must escape '+' too (%2B, which W3C allows) or
+// OpenTelemetry Python's unquote_plus reads "c++" as "c  ".
+var otelBaggageFromGo = map[string]string{"tenant": "acme", "note": "a b", "deal": "50% off", "lang": "c++", "city": "Zürich"}
 
 // w3cOnly checks that the OpenTelemetry peer sent W3C headers and nothing
 // else: the Go side cannot have read the context from anything but them.
@@ -33,9 +43,9 @@ func TestOTelPythonCallsGoHTTP(t *testing.T) {
 			// answer can only come from the caller's decision.
 			tr, rep := goTracer(t, true)
 			srv := goHTTPServer(t, tr)
-			res := p.call(t, map[string]any{"kind": "http", "target": srv.URL + "/seen", "sampled": sampled, "baggage": otelBaggage})
+			res := p.call(t, map[string]any{"kind": "http", "target": srv.URL + "/seen", "sampled": sampled, "baggage": otelBaggageToGo})
 			w3cOnly(t, res.Carrier)
-			joined(t, "the Go HTTP server", res.Answer, res.Sent.TraceID, res.Sent.SpanID, sampled, otelBaggage)
+			joined(t, "the Go HTTP server", res.Answer, res.Sent.TraceID, res.Sent.SpanID, sampled, otelBaggageToGo)
 			checkGoServerSpan(t, rep, res.Sent, sampled)
 		})
 	}
@@ -49,9 +59,9 @@ func TestOTelPythonCallsGoGRPC(t *testing.T) {
 			p := getPeer(t, "otel_peer")
 			tr, rep := goTracer(t, true)
 			addr := goGRPCServer(t, tr)
-			res := p.call(t, map[string]any{"kind": "grpc", "target": addr, "sampled": sampled, "baggage": otelBaggage})
+			res := p.call(t, map[string]any{"kind": "grpc", "target": addr, "sampled": sampled, "baggage": otelBaggageToGo})
 			w3cOnly(t, res.Carrier)
-			joined(t, "the Go gRPC server", res.Answer, res.Sent.TraceID, res.Sent.SpanID, sampled, otelBaggage)
+			joined(t, "the Go gRPC server", res.Answer, res.Sent.TraceID, res.Sent.SpanID, sampled, otelBaggageToGo)
 			checkGoServerSpan(t, rep, res.Sent, sampled)
 		})
 	}
@@ -64,9 +74,9 @@ func TestOTelGoCallsPythonHTTP(t *testing.T) {
 		t.Run(sampledName(sampled), func(t *testing.T) {
 			p := getPeer(t, "otel_peer")
 			tr, rep := goTracer(t, sampled)
-			ctx, root := goRoot(t, tr, otelBaggage)
+			ctx, root := goRoot(t, tr, otelBaggageFromGo)
 			got := goCallHTTP(t, ctx, tr, p.httpBase+"/seen")
-			checkPythonSaw(t, "the OpenTelemetry Python HTTP server", got, jaegerContext(t, root), rep, sampled, otelBaggage)
+			checkPythonSaw(t, "the OpenTelemetry Python HTTP server", got, jaegerContext(t, root), rep, sampled, otelBaggageFromGo)
 		})
 	}
 }
@@ -78,9 +88,9 @@ func TestOTelGoCallsPythonGRPC(t *testing.T) {
 		t.Run(sampledName(sampled), func(t *testing.T) {
 			p := getPeer(t, "otel_peer")
 			tr, rep := goTracer(t, sampled)
-			ctx, root := goRoot(t, tr, otelBaggage)
+			ctx, root := goRoot(t, tr, otelBaggageFromGo)
 			got := goCallGRPC(t, ctx, tr, p.grpcAddr)
-			checkPythonSaw(t, "the OpenTelemetry Python gRPC server", got, jaegerContext(t, root), rep, sampled, otelBaggage)
+			checkPythonSaw(t, "the OpenTelemetry Python gRPC server", got, jaegerContext(t, root), rep, sampled, otelBaggageFromGo)
 		})
 	}
 }
