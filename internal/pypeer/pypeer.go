@@ -95,6 +95,10 @@ func Start(name string, env []string, timeout time.Duration, args ...string) (*P
 	p.cmd.Env = append(append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1"), env...)
 	p.cmd.Stderr = p.stderr
 	p.cmd.SysProcAttr = shoprun.SysProcAttr()
+	// A child the peer left behind may hold its stderr open: do not wait
+	// for it longer than this once the peer itself has exited (Stop then
+	// kills the group).
+	p.cmd.WaitDelay = 2 * time.Second
 	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
 		return nil, err
 	}
