@@ -6,7 +6,10 @@
 //   - an OpenTelemetry Python service with the W3C propagators only
 //     (traceparent, baggage), over HTTP and gRPC, both ways;
 //   - a Python gRPC service on jaeger-client with grpcio-opentracing's
-//     interceptors (uber-trace-id, uberctx-* metadata), both ways.
+//     interceptors (uber-trace-id, uberctx-* metadata), both ways;
+//   - the W3C-only OpenTelemetry gateway that integration_test puts in front
+//     of the example shop, here in front of a Go server, its OTLP export
+//     caught by the test.
 //
 // Each test asserts what the other side saw: the whole 128-bit trace id, the
 // parent span id, the sampling decision (sampled and not) and the baggage,
