@@ -48,6 +48,8 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "stopping the peers:", err)
 		code = 1
 	}
+	// The peers are gone, so are the keep-alive connections to them.
+	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
 	if err := goleak.Find(); err != nil {
 		fmt.Fprintln(os.Stderr, "goroutines left behind:", err)
 		code = 1
