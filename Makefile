@@ -3,7 +3,7 @@ GO ?= go
 # Packages whose tests drive the real RocketMQ broker; see testenv.RocketMQNameServer.
 ROCKETMQ_PKGS = ./internal/testenv/ ./mqtrace/
 
-.PHONY: test demo check fuzz bench services-up services-down services-status peers-setup
+.PHONY: test demo check fuzz bench services-up services-down services-status
 
 ## test: bring the real service stack up, install the interop tests' Python
 ## peers, run the format and vet checks, then every test with the race
@@ -26,6 +26,7 @@ services-down:
 services-status:
 	scripts/services status
 
+.PHONY: peers-setup
 ## peers-setup: the Python peers of the interop tests (interop/), pinned in
 ## interop/peers/requirements.txt, in a virtualenv under .services/peers
 peers-setup:
