@@ -5,9 +5,10 @@ ROCKETMQ_PKGS = ./internal/testenv/ ./mqtrace/
 
 .PHONY: test demo check fuzz bench services-up services-down services-status
 
-## test: bring the real service stack up, run the format and vet checks, then
-## every test with the race detector; a test whose service is missing fails
-test: services-up check
+## test: bring the real service stack up, install the interop tests' Python
+## peers, run the format and vet checks, then every test with the race
+## detector; a test whose service or peer is missing fails
+test: services-up peers-setup check
 	TRACEWRAP_REQUIRE_SERVICES=1 $(GO) test -race -count=1 -timeout 20m ./...
 	@echo "RocketMQ broker tests (skipped above: the client library races internally):"
 	TRACEWRAP_REQUIRE_SERVICES=1 $(GO) test -count=1 -timeout 10m $(ROCKETMQ_PKGS)
@@ -24,6 +25,12 @@ services-down:
 	scripts/services down
 services-status:
 	scripts/services status
+
+.PHONY: peers-setup
+## peers-setup: the Python peers of the interop tests (interop/), pinned in
+## interop/peers/requirements.txt, in a virtualenv under .services/peers
+peers-setup:
+	scripts/peers/setup
 
 ## bench: every wrapper against the bare client and its peers (bench/, a
 ## module of its own, not part of `make test`); writes bench/RESULTS.md.
