@@ -17,6 +17,9 @@ func knownUnsampled(sc opentracing.SpanContext) bool {
 	if f, ok := sc.(finalizer); ok && !f.IsSamplingFinalized() {
 		return false
 	}
+	if d, ok := sc.(fixedDecision); ok && d.IsRemote() {
+		return false // a child's decision is the local sampler's (see fixedDecision)
+	}
 	return true
 }
 

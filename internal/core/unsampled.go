@@ -12,9 +12,10 @@ import (
 // The fast path of propagating wrappers (servers, consumers, clients that send
 // the trace context on) for traces known, for good, not to be sampled. It is
 // taken only for tracers whose span contexts declare a final decision
-// (jaeger's: IsSampled, IsSamplingFinalized, IsValid), never when a span
-// observer is configured (observers see every span), and never for a sampled
-// trace.
+// (jaeger's: IsSampled, IsSamplingFinalized, IsValid; OpenTelemetry's, through
+// the OpenTracing bridge: IsSampled, IsValid, IsRemote, see fixedDecision),
+// never when a span observer is configured (observers see every span), and
+// never for a sampled trace.
 
 // validator is implemented by span contexts that can tell a real trace from a
 // carrier that held only baggage or a debug id (jaeger.SpanContext).
@@ -25,9 +26,26 @@ type validator interface{ IsValid() bool }
 // context that does not declare whether its decision is final is not trusted:
 // a propagating call hands the decision on to other processes.
 func finalUnsampled(sc opentracing.SpanContext) bool {
+	f, ok := sc.(finalizer)
+	if !ok {
+		d, ok := sc.(fixedDecision)
+		return ok && d.IsValid() && !d.IsRemote() && !d.IsSampled()
+	}
 	s, ok := sc.(sampler)
-	f, ok2 := sc.(finalizer)
-	return ok && ok2 && !s.IsSampled() && f.IsSamplingFinalized()
+	return ok && !s.IsSampled() && f.IsSamplingFinalized()
+}
+
+// fixedDecision is implemented by span contexts whose sampling decision is
+// taken once, when the span starts, and never revised: OpenTelemetry's
+// trace.SpanContext, which the OpenTracing bridge's contexts embed (matched by
+// its methods, so core needs no OpenTelemetry import). A local one that says
+// "not sampled" is final. A remote one (extracted) is not: its children's
+// decision is the local sampler's, and only a parent-based sampler follows it
+// (OTEL_TRACES_SAMPLER=always_on samples them).
+type fixedDecision interface {
+	IsSampled() bool
+	IsValid() bool
+	IsRemote() bool
 }
 
 // remoteUnsampled reports whether sc, just extracted from a carrier, is a
@@ -35,7 +53,8 @@ func finalUnsampled(sc opentracing.SpanContext) bool {
 // decision open (IsSamplingFinalized is false) but finalizes it, without
 // asking its sampler, as soon as a child of it starts: the caller decided. A
 // carrier without a trace (baggage or a debug id only) starts a new trace, so
-// it does not qualify.
+// it does not qualify; nor does an OpenTelemetry context (no finalizer): its
+// children's decision is their sampler's (see fixedDecision).
 func remoteUnsampled(sc opentracing.SpanContext) bool {
 	s, ok := sc.(sampler)
 	_, ok2 := sc.(finalizer)
@@ -78,8 +97,18 @@ func (c *Config[T]) Parent(ps opentracing.Span) (sc opentracing.SpanContext, uns
 // is, for good, not sampled: a placeholder that starts no span of the tracer
 // unless one is needed (see unsampledSpan). nil when the fast path does not
 // apply.
+//
+// Tracers with a context hook (opentracing.TracerContextWithSpanExtension, as
+// the OpenTelemetry bridge has) never get the placeholder: the hook must see
+// the tracer's own span when the server puts it in the handler's ctx (the
+// bridge installs the OpenTelemetry span there from it, so that otel.Tracer
+// spans in the handler join the caller's trace and decision), and a span
+// started for the hook would be the real one anyway.
 func (c *Config[T]) startRemoteUnsampled(tr opentracing.Tracer, call T, parent opentracing.SpanContext, def string, refs []opentracing.SpanReference) opentracing.Span {
 	if parent == nil || len(refs) > 0 || len(c.observers) > 0 || !remoteUnsampled(parent) {
+		return nil
+	}
+	if _, hooked := tr.(opentracing.TracerContextWithSpanExtension); hooked {
 		return nil
 	}
 	return &unsampledSpan{
