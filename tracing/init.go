@@ -14,9 +14,11 @@ import (
 	jaegercfg "github.com/uber/jaeger-client-go/config"
 )
 
-// ErrNoServiceName is returned by Init when neither its argument nor
-// JAEGER_SERVICE_NAME names the service.
-var ErrNoServiceName = errors.New("tracing: service name is empty (pass one to Init or set JAEGER_SERVICE_NAME)")
+// ErrNoServiceName is returned by Init when neither its argument nor the
+// environment (JAEGER_SERVICE_NAME; for the OpenTelemetry backend also
+// OTEL_SERVICE_NAME or service.name in OTEL_RESOURCE_ATTRIBUTES) names the
+// service.
+var ErrNoServiceName = errors.New("tracing: service name is empty (pass one to Init or set OTEL_SERVICE_NAME or JAEGER_SERVICE_NAME)")
 
 // global remembers which Init installed the global tracer, so a second Init
 // can say what it replaced and a Close only uninstalls its own tracer.
@@ -24,11 +26,16 @@ var global struct {
 	sync.Mutex
 	service string
 	tracer  opentracing.Tracer
+	otel    *otelGlobals // what the OpenTelemetry backend installed; nil: none
 }
 
-// Init builds a Jaeger tracer for service from the JAEGER_* environment
-// variables and opts, installs it as the global tracer (unless WithoutGlobal),
-// and returns it with a Closer that flushes buffered spans. Closing twice is
+// Init builds the tracer for service and installs it as the global tracer
+// (unless WithoutGlobal), and returns it with a Closer that flushes buffered
+// spans. The tracer is Jaeger's (jaeger-client-go, from the JAEGER_*
+// variables) unless WithOpenTelemetry, WithSpanExporter, OTEL_TRACES_EXPORTER
+// or an OTLP endpoint variable choose the OpenTelemetry SDK behind its
+// OpenTracing bridge (see the README's "OpenTelemetry backend" for the
+// precedence); OTEL_SDK_DISABLED=true gives a no-op tracer. Closing twice is
 // safe. Calling Init again replaces the global tracer and logs which one it
 // replaced; the old one keeps working until its own Closer is called.
 func Init(service string, opts ...Option) (opentracing.Tracer, io.Closer, error) {
@@ -40,6 +47,19 @@ func Init(service string, opts ...Option) (opentracing.Tracer, io.Closer, error)
 	}
 	if s.logger == nil {
 		s.logger = newQuietLogger(jaeger.StdLogger)
+	}
+	b, why, err := chooseBackend(&s)
+	if err != nil {
+		return nil, nil, err
+	}
+	switch b {
+	case backendOTel:
+		return initOpenTelemetry(service, s, why)
+	case backendDisabled:
+		if service = strings.TrimSpace(service); service == "" {
+			service = firstEnv("OTEL_SERVICE_NAME", "JAEGER_SERVICE_NAME")
+		}
+		return install(service, opentracing.NoopTracer{}, nopCloser{}, s, nil)
 	}
 	cfg, err := jaegercfg.FromEnv()
 	if err != nil {
@@ -80,7 +100,7 @@ func Init(service string, opts ...Option) (opentracing.Tracer, io.Closer, error)
 	if cfg.Disabled {
 		// jaeger-client-go hands out a NoopTracer; keep that, but still honour
 		// the global and Close contracts.
-		return install(cfg.ServiceName, opentracing.NoopTracer{}, nopCloser{}, s)
+		return install(cfg.ServiceName, opentracing.NoopTracer{}, nopCloser{}, s, nil)
 	}
 	reporter := s.reporter
 	if reporter == nil {
@@ -99,10 +119,22 @@ func Init(service string, opts ...Option) (opentracing.Tracer, io.Closer, error)
 		reporter.Close()
 		return nil, nil, fmt.Errorf("tracing: tracer for %q: %w", cfg.ServiceName, err)
 	}
-	return install(cfg.ServiceName, tr, closer, s)
+	return install(cfg.ServiceName, tr, closer, s, nil)
 }
 
-func install(service string, tr opentracing.Tracer, closer io.Closer, s settings) (opentracing.Tracer, io.Closer, error) {
+func firstEnv(keys ...string) string {
+	for _, k := range keys {
+		if v := strings.TrimSpace(os.Getenv(k)); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// install wraps closer in the Closer Init returns and installs tr as the
+// OpenTracing global, and og (the OpenTelemetry backend's provider,
+// propagator and error handler) as OpenTelemetry's, unless WithoutGlobal.
+func install(service string, tr opentracing.Tracer, closer io.Closer, s settings, og *otelGlobals) (opentracing.Tracer, io.Closer, error) {
 	c := &onceCloser{closer: closer, tracer: tr, timeout: DefaultCloseTimeout}
 	if s.closeSet {
 		c.timeout = s.closeWait
@@ -112,6 +144,10 @@ func install(service string, tr opentracing.Tracer, closer io.Closer, s settings
 	}
 	global.Lock()
 	defer global.Unlock()
+	if og != nil {
+		og.install()
+		global.otel, c.otel = og, og
+	}
 	if global.tracer != nil {
 		s.logger.Infof("tracing: Init(%q) replaces the global tracer installed by Init(%q); "+
 			"spans started from now on go to the new one, and the old one still needs its own Close to flush", service, global.service)
@@ -133,6 +169,7 @@ type onceCloser struct {
 	closer  io.Closer
 	tracer  opentracing.Tracer
 	global  bool
+	otel    *otelGlobals  // installed with tracer; nil: none
 	timeout time.Duration // <= 0: no bound
 	err     error
 }
@@ -145,6 +182,10 @@ func (c *onceCloser) Close() error {
 				global.service, global.tracer = "", nil
 				opentracing.SetGlobalTracer(opentracing.NoopTracer{})
 			}
+			if c.otel != nil && global.otel == c.otel {
+				c.otel.uninstall()
+				global.otel = nil
+			}
 			global.Unlock()
 		}
 		c.err = c.closeWithin()
@@ -154,7 +195,8 @@ func (c *onceCloser) Close() error {
 
 // closeWithin closes the tracer, giving up waiting after c.timeout; the
 // flush then goes on in the background (jaeger's reporter cannot be
-// interrupted).
+// interrupted), or, on the OpenTelemetry backend, is abandoned: what is still
+// queued fails at once and is counted in the logged loss.
 func (c *onceCloser) closeWithin() error {
 	if c.timeout <= 0 {
 		return c.closer.Close()
@@ -167,6 +209,9 @@ func (c *onceCloser) closeWithin() error {
 	case err := <-done:
 		return err
 	case <-t.C:
+		if a, ok := c.closer.(interface{ abandon() }); ok {
+			a.abandon()
+		}
 		return fmt.Errorf("tracing: Close gave up after %v: the collector or agent is not taking spans; those still queued are sent in the background or lost", c.timeout)
 	}
 }

@@ -27,6 +27,9 @@ func clearJaegerEnv(t *testing.T) {
 		"JAEGER_SAMPLER_TYPE", "JAEGER_SAMPLER_PARAM", "JAEGER_TAGS", "JAEGER_DISABLED"} {
 		t.Setenv(k, "")
 	}
+	for _, k := range []string{"OTEL_SDK_DISABLED", "OTEL_TRACES_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"} {
+		t.Setenv(k, "") // these would choose the OpenTelemetry backend
+	}
 }
 
 // A span really leaves the process in the agent's protocol: compact thrift

@@ -6,6 +6,7 @@ import (
 
 	"github.com/uber/jaeger-client-go"
 	jaegercfg "github.com/uber/jaeger-client-go/config"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
 // Option adjusts Init. A nil Option is ignored.
@@ -26,6 +27,10 @@ type settings struct {
 
 	propagators    []string
 	propagatorsSet bool
+
+	otel          bool                  // WithOpenTelemetry, WithSpanExporter
+	exporter      sdktrace.SpanExporter // nil: OTLP from the environment
+	noOTelGlobals bool
 }
 
 // DefaultCloseTimeout bounds how long the Closer waits for buffered spans to
@@ -33,7 +38,8 @@ type settings struct {
 const DefaultCloseTimeout = 5 * time.Second
 
 // WithoutGlobal keeps Init from installing the tracer as opentracing's global
-// tracer (useful for tests and for processes hosting several services).
+// tracer (useful for tests and for processes hosting several services), and
+// the OpenTelemetry backend from touching OpenTelemetry's globals.
 func WithoutGlobal() Option { return func(s *settings) { s.noGlobal = true } }
 
 // WithAgent sends spans to a Jaeger agent at host:port over UDP, overriding
@@ -59,8 +65,9 @@ func WithConsoleOutput(w io.Writer) Option { return func(s *settings) { s.consol
 
 // WithLogger receives the tracer's own messages (dropped spans, unreachable
 // agent, a replaced global tracer, unusable remote trace headers: at most
-// one line per kind per minute). Default: the standard logger, with a
-// repeated message printed at most once a minute.
+// one line per kind per minute; on the OpenTelemetry backend, failed exports
+// and the SDK's errors too). Default: the standard logger, with a repeated
+// message printed at most once a minute.
 func WithLogger(l jaeger.Logger) Option { return func(s *settings) { s.logger = l } }
 
 // WithCloseTimeout bounds how long Close waits for buffered spans to be sent
@@ -72,7 +79,9 @@ func WithCloseTimeout(d time.Duration) Option {
 	return func(s *settings) { s.closeWait, s.closeSet = d, true }
 }
 
-// WithTags adds process tags (like JAEGER_TAGS) to every span of the service.
+// WithTags adds process tags (like JAEGER_TAGS) to every span of the service;
+// on the OpenTelemetry backend, resource attributes (like
+// OTEL_RESOURCE_ATTRIBUTES, which they win over).
 func WithTags(tags map[string]string) Option {
 	return func(s *settings) {
 		if s.tags == nil {
