@@ -3,6 +3,7 @@ package tracing
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	otbridge "go.opentelemetry.io/otel/bridge/opentracing"
 	"go.opentelemetry.io/otel/propagation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
@@ -598,5 +600,90 @@ func TestOpenTelemetryCloseIsBoundedOnADeadOrHungCollector(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// W3C tracestate reaches the server's span and every onward call.
+func TestOpenTelemetryCarriesTracestate(t *testing.T) {
+	clearOTelEnv(t)
+	tr, closer, exp := initMemory(t, "tracestate", WithoutGlobal())
+	var onward http.Header
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { onward = r.Header.Clone() }))
+	defer down.Close()
+	client := &http.Client{Transport: nethttp.NewTransport(nil, nethttp.WithTracer(tr))}
+	srv := httptest.NewServer(nethttp.Middleware(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, down.URL, nil)
+		if resp, err := client.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	})))
+	defer srv.Close()
+	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+	req.Header.Set("Traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+	req.Header.Set("Tracestate", "vendor=opaque-1,other=x")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	closer.Close()
+	if got := onward.Get("Tracestate"); got != "vendor=opaque-1,other=x" {
+		t.Fatalf("onward tracestate %q (headers %v)", got, onward)
+	}
+	for _, s := range exp.GetSpans() {
+		if s.SpanContext.TraceState().String() != "vendor=opaque-1,other=x" {
+			t.Fatalf("span %s tracestate %q", s.Name, s.SpanContext.TraceState())
+		}
+	}
+}
+
+// gateExporter holds every export until its gate opens.
+type gateExporter struct {
+	gate chan struct{}
+	mu   sync.Mutex
+	n    int
+}
+
+func (g *gateExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	select {
+	case <-g.gate:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	g.mu.Lock()
+	g.n += len(spans)
+	g.mu.Unlock()
+	return nil
+}
+
+func (g *gateExporter) Shutdown(context.Context) error { return nil }
+
+// Spans the full batch queue drops are not lost silently: Close logs how many.
+func TestOpenTelemetryReportsDroppedSpans(t *testing.T) {
+	clearOTelEnv(t)
+	t.Setenv("OTEL_BSP_MAX_QUEUE_SIZE", "10")
+	t.Setenv("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "5")
+	exp := &gateExporter{gate: make(chan struct{})}
+	log := &recordingLogger{}
+	tr, closer, err := Init("drops", WithoutGlobal(), WithSpanExporter(exp), WithLogger(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 100; i++ {
+		tr.StartSpan("x").Finish()
+	}
+	close(exp.gate)
+	if err := closer.Close(); err != nil {
+		t.Fatal(err)
+	}
+	exp.mu.Lock()
+	sent := exp.n
+	exp.mu.Unlock()
+	if sent >= 100 || sent == 0 {
+		t.Fatalf("%d of 100 exported through a queue of 10", sent)
+	}
+	want := fmt.Sprintf("%d finished spans were dropped", 100-sent)
+	if !strings.Contains(log.all(), want) {
+		t.Fatalf("log %q, want %q", log.all(), want)
 	}
 }
