@@ -1,13 +1,17 @@
 // Package tracing sets up the tracer the wrappers report to: a Jaeger tracer
-// configured from the standard JAEGER_* environment variables, installed as
-// the OpenTracing global tracer, with a Closer that flushes buffered spans.
+// configured from the standard JAEGER_* environment variables, or the
+// OpenTelemetry SDK behind its OpenTracing bridge, exporting OTLP as the
+// standard OTEL_* variables say (chosen by OTEL_TRACES_EXPORTER=otlp, an OTLP
+// endpoint variable, or WithOpenTelemetry), installed as the OpenTracing
+// global tracer, with a Closer that flushes buffered spans.
 //
 //	tr, closer, err := tracing.Init("order-srv")
 //	if err != nil { log.Fatal(err) }
 //	defer closer.Close() // without it the last second of spans is lost
 //
 // Init never blocks on, or fails because of, an unreachable agent or
-// collector: spans are sent in the background and dropped when nobody listens.
+// collector: spans are sent in the background and dropped when nobody listens
+// (the OpenTelemetry backend logs how many at Close).
 // Close waits for the flush at most WithCloseTimeout (5 s by default).
 // Unlike jaeger-client-go's own default (a remote sampler that samples one
 // trace in a thousand until it reaches an agent), Init samples every trace

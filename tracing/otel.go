@@ -48,7 +48,7 @@ func WithOpenTelemetry() Option { return func(s *settings) { s.otel = true } }
 // go.opentelemetry.io/otel/sdk/trace/tracetest in tests. e stays the
 // caller's: the Closer flushes to it but does not shut it down (tracetest's
 // in-memory exporter forgets its spans when shut down, and a test reads them
-// after Close).
+// after Close). A nil e means OTLP, as WithOpenTelemetry.
 func WithSpanExporter(e sdktrace.SpanExporter) Option {
 	return func(s *settings) {
 		s.otel = true
