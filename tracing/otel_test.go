@@ -687,3 +687,52 @@ func TestOpenTelemetryReportsDroppedSpans(t *testing.T) {
 		t.Fatalf("log %q, want %q", log.all(), want)
 	}
 }
+
+// Corrupt or hostile trace headers never fail a request on the OpenTelemetry
+// backend: the server span is a new root (or a child of the one valid
+// format), and nothing panics.
+func TestOpenTelemetryHostileHeaders(t *testing.T) {
+	clearOTelEnv(t)
+	t.Setenv("OTEL_PROPAGATORS", "tracecontext,baggage,b3,b3multi,jaeger")
+	tr, closer, exp := initMemory(t, "hostile", WithoutGlobal())
+	srv := nethttp.Middleware(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		span := opentracing.SpanFromContext(r.Context())
+		_ = span.BaggageItem("k")
+		w.WriteHeader(http.StatusOK)
+	}))
+	long := strings.Repeat("a", 64<<10)
+	for _, h := range []map[string]string{
+		{"Traceparent": "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+		{"Traceparent": "00-00000000000000000000000000000000-00f067aa0ba902b7-01"},
+		{"Traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "Tracestate": long},
+		{"Traceparent": long},
+		{"Baggage": strings.Repeat("k=v,", 5000)},
+		{"Baggage": "k=%zz,=,;;;"},
+		{"B3": "4bf92f3577b34da6a3ce929d0e0e4736-zz-1"},
+		{"B3": long},
+		{"X-B3-Traceid": long, "X-B3-Spanid": "1", "X-B3-Sampled": "yes"},
+		{"Uber-Trace-Id": strings.Repeat(":", 10000)},
+		{"Uber-Trace-Id": "4bf92f3577b34da6a3ce929d0e0e4736:0:0:1"},
+		{"Uber-Trace-Id": "x:y:z:w", "Uberctx-K": long},
+	} {
+		req := httptest.NewRequest(http.MethodGet, "/x", nil)
+		for k, v := range h {
+			req.Header.Set(k, v)
+		}
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("headers %.80v: status %d", h, rec.Code)
+		}
+	}
+	closer.Close()
+	spans := exp.GetSpans()
+	if len(spans) != 12 {
+		t.Fatalf("%d server spans, want 12", len(spans))
+	}
+	for _, s := range spans {
+		if s.Parent.IsValid() && s.Parent.TraceID().String() == "4bf92f3577b34da6a3ce929d0e0e4736" && s.Parent.SpanID().String() != "00f067aa0ba902b7" {
+			t.Errorf("span %s has a parent from a corrupt header: %v", s.Name, s.Parent)
+		}
+	}
+}
