@@ -80,7 +80,7 @@ func initOpenTelemetry(service string, s settings, why string) (opentracing.Trac
 	if err != nil {
 		return nil, nil, err
 	}
-	errLog := newQuietLogger(s.logger) // SDK and exporter errors repeat with every batch
+	errLog := newOTelLog(s.logger) // SDK and exporter errors repeat with every batch
 	exp := s.exporter
 	dest := "the exporter given to WithSpanExporter"
 	if exp == nil {
@@ -290,7 +290,7 @@ type composite struct{ propagation.TextMapPropagator }
 // otelErrorHandler sends the errors the SDK hands to otel.Handle (partial
 // successes, resource and propagation trouble, the user's own otel code)
 // to the configured logger, rate-limited.
-type otelErrorHandler struct{ log *quietLogger }
+type otelErrorHandler struct{ log *otelLog }
 
 func (h otelErrorHandler) Handle(err error) {
 	if err != nil {
@@ -303,7 +303,7 @@ type otelCloser struct {
 	tp      *sdktrace.TracerProvider
 	guard   *exportGuard
 	counter *endCounter
-	logger  *quietLogger
+	logger  *otelLog
 }
 
 // Close implements io.Closer; onceCloser calls it once, within its bound.

@@ -736,3 +736,22 @@ func TestOpenTelemetryHostileHeaders(t *testing.T) {
 		}
 	}
 }
+
+// Varying error texts (the SDK's counts) cannot flood the log either.
+func TestOTelLogBudget(t *testing.T) {
+	inner := &recordingLogger{}
+	l := newOTelLog(inner)
+	for i := 0; i < 200; i++ {
+		l.Error(fmt.Sprintf("partial success: %d spans rejected", i))
+	}
+	if n := strings.Count(inner.all(), "partial success"); n != otelLogBudget {
+		t.Fatalf("%d messages logged, want %d", n, otelLogBudget)
+	}
+	l.mu.Lock()
+	l.window = l.window.Add(-repeatEvery) // a minute later
+	l.mu.Unlock()
+	l.Error("next minute")
+	if !strings.Contains(inner.all(), "180 more OpenTelemetry errors were not logged") || !strings.HasSuffix(inner.all(), "next minute") {
+		t.Fatalf("log %q", inner.all())
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/uber/jaeger-client-go"
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
@@ -21,7 +22,7 @@ import (
 type exportGuard struct {
 	next  sdktrace.SpanExporter
 	dest  string
-	log   *quietLogger
+	log   *otelLog
 	owned bool // Init built next, so Shutdown shuts it down
 
 	stop     context.Context // done once Close gave up
@@ -32,7 +33,7 @@ type exportGuard struct {
 	last     error
 }
 
-func newExportGuard(next sdktrace.SpanExporter, dest string, log *quietLogger, owned bool) *exportGuard {
+func newExportGuard(next sdktrace.SpanExporter, dest string, log *otelLog, owned bool) *exportGuard {
 	g := &exportGuard{next: next, dest: dest, log: log, owned: owned}
 	g.stop, g.abandon = context.WithCancel(context.Background())
 	return g
@@ -137,3 +138,42 @@ func (p *consoleProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 
 func (p *consoleProcessor) Shutdown(context.Context) error   { return nil }
 func (p *consoleProcessor) ForceFlush(context.Context) error { return nil }
+
+// otelLog is the OpenTelemetry backend's error log: repeats of a message at
+// most once a minute (quietLogger), and at most otelLogBudget messages a
+// minute in all, since the SDK's texts can vary from one batch to the next
+// (counts of rejected spans) and would slip past the repeat filter.
+type otelLog struct {
+	next *quietLogger
+
+	mu      sync.Mutex
+	window  time.Time
+	n       int
+	skipped int
+}
+
+const otelLogBudget = 20
+
+func newOTelLog(next jaeger.Logger) *otelLog { return &otelLog{next: newQuietLogger(next)} }
+
+func (l *otelLog) Error(msg string) {
+	now := time.Now()
+	skipped := 0
+	l.mu.Lock()
+	if now.Sub(l.window) >= repeatEvery {
+		skipped = l.skipped
+		l.window, l.n, l.skipped = now, 0, 0
+	}
+	l.n++
+	over := l.n > otelLogBudget
+	if over {
+		l.skipped++
+	}
+	l.mu.Unlock()
+	if skipped > 0 {
+		l.next.Error(fmt.Sprintf("tracing: %d more OpenTelemetry errors were not logged in the last minute", skipped))
+	}
+	if !over {
+		l.next.Error(msg)
+	}
+}
