@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"sort"
 	"strconv"
@@ -221,6 +222,15 @@ func otlpExporter() (sdktrace.SpanExporter, string, error) {
 		if v := strings.TrimSpace(os.Getenv(k)); v != "" {
 			protocol, source = v, k
 			break
+		}
+	}
+	for _, k := range otlpEndpointVars {
+		// The exporters skip an endpoint they cannot parse and fall back to
+		// localhost over TLS: say so at Init instead.
+		if v := strings.TrimSpace(os.Getenv(k)); v != "" {
+			if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return nil, "", fmt.Errorf("tracing: %s=%q: want a URL such as http://127.0.0.1:4318", k, v)
+			}
 		}
 	}
 	plain := true
