@@ -271,12 +271,15 @@ func otlpExporter() (sdktrace.SpanExporter, string, error) {
 	return nil, "", fmt.Errorf("tracing: %s=%q: tracewrap exports OTLP over grpc or http/protobuf", source, protocol)
 }
 
-// textMapPropagator is the composite of names (from propagatorNames), in
-// that order: injection writes every format, extraction lets a later one
-// that finds a context win, as OpenTelemetry's composite does.
+// textMapPropagator is the composite of names (from propagatorNames):
+// injection writes every format; extraction takes the trace context from the
+// first format in names that holds a valid one, as the Jaeger backend does.
+// OpenTelemetry's composite lets the last one win, so it is given the formats
+// in reverse order.
 func textMapPropagator(names []string) propagation.TextMapPropagator {
 	var ps []propagation.TextMapPropagator
-	for _, n := range names {
+	for i := len(names) - 1; i >= 0; i-- {
+		n := names[i]
 		switch n {
 		case PropagatorTraceContext:
 			ps = append(ps, propagation.TraceContext{})

@@ -262,6 +262,35 @@ func TestOpenTelemetryPropagators(t *testing.T) {
 	}
 }
 
+// With several formats in a request, the first one listed that holds a
+// valid context wins on this backend too (OpenTelemetry's composite alone
+// would let the last win), and a corrupt first one falls back to the next.
+func TestOpenTelemetryExtractsTheFirstListedFormat(t *testing.T) {
+	clearOTelEnv(t)
+	const jaegerTrace, w3cTrace = "00000000000000000000000000000abc", "4bf92f3577b34da6a3ce929d0e0e4736"
+	for _, tc := range []struct {
+		env, uber, want string
+	}{
+		{env: "", uber: "abc:def:0:1", want: jaegerTrace}, // default jaeger,tracecontext
+		{env: "tracecontext,jaeger", uber: "abc:def:0:1", want: w3cTrace},
+		{env: "", uber: "abc:zz:0:1", want: w3cTrace}, // corrupt uber-trace-id
+	} {
+		t.Setenv("OTEL_PROPAGATORS", tc.env)
+		tr, closer, _ := initMemory(t, "first-wins", WithoutGlobal())
+		h := http.Header{}
+		h.Set("Uber-Trace-Id", tc.uber)
+		h.Set("Traceparent", "00-"+w3cTrace+"-00f067aa0ba902b7-01")
+		sc, err := tr.Extract(opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(h))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sc.(interface{ TraceID() trace.TraceID }).TraceID().String(); got != tc.want {
+			t.Errorf("OTEL_PROPAGATORS=%q uber-trace-id %q: trace %s, want %s", tc.env, tc.uber, got, tc.want)
+		}
+		closer.Close()
+	}
+}
+
 // A trace that jaeger-client-go started (the Jaeger backend: uber-trace-id)
 // goes on in the OpenTelemetry backend with the default propagators.
 func TestOpenTelemetryContinuesJaegerTraces(t *testing.T) {
