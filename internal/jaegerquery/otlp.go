@@ -209,6 +209,7 @@ func convertSpan(o *otlpSpan) (*Span, error) {
 		}
 		s.References = append(s.References, r)
 	}
+	s.References = followsFromParent(s.References)
 	for _, kv := range o.Attributes {
 		tag, err := convertKV(kv)
 		if err != nil {
@@ -240,6 +241,25 @@ func convertSpan(o *otlpSpan) (*Span, error) {
 	}
 	s.Status = Status{Code: statusCodes[enumName(o.Status.Code)], Message: o.Status.Message}
 	return s, nil
+}
+
+// followsFromParent: jaeger-client-go sends a span whose only reference is
+// FOLLOWS_FROM with that span as its parent id too, and Jaeger v2 stores it
+// with parentSpanId and a follows_from link to the same span. That span
+// follows from its parent: the CHILD_OF reference is dropped and the
+// FOLLOWS_FROM one comes first.
+func followsFromParent(refs []Reference) []Reference {
+	if len(refs) < 2 || refs[0].RefType != "CHILD_OF" {
+		return refs
+	}
+	for i, r := range refs[1:] {
+		if r.RefType == "FOLLOWS_FROM" && r.SpanID == refs[0].SpanID && r.TraceID == refs[0].TraceID {
+			out := []Reference{r}
+			out = append(out, refs[1:i+1]...)
+			return append(out, refs[i+2:]...)
+		}
+	}
+	return refs
 }
 
 // hexID is an OTLP id as lower-case hex of n bytes: OTLP JSON writes hex,

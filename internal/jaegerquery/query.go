@@ -5,12 +5,17 @@
 //
 // The OTLP spans are converted into a Jaeger-shaped model (spans with tags,
 // logs, references and a process) so that assertions read like Jaeger's UI:
-// OTLP's parentSpanId is a CHILD_OF reference, a link is a reference of the
-// type its opentracing.ref_type attribute names (FOLLOWS_FROM when absent),
-// an event is a log whose "event" field is the event's name, and the resource
-// is the process (service.name its service). Two things Jaeger v2 keeps
-// outside the attributes have fields of their own: the span kind (SpanKind;
-// Kind() falls back to a span.kind tag) and the status (Status; IsError()).
+//   - parentSpanId is a CHILD_OF reference, and a link a reference of the
+//     type its opentracing.ref_type attribute names (FOLLOWS_FROM when
+//     absent); a parentSpanId that a follows_from link names too is that
+//     FOLLOWS_FROM reference only (how Jaeger v2 stores a jaeger-client-go
+//     span that follows from another);
+//   - an event is a log whose "event" field is the event's name;
+//   - a resource is a process, its service.name the service.
+//
+// Two things Jaeger v2 keeps outside the attributes have fields of their
+// own: the kind (SpanKind; Kind() falls back to a span.kind tag) and the
+// status (Status; IsError()).
 package jaegerquery
 
 import (

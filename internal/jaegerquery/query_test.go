@@ -40,7 +40,7 @@ const sample = `{"result":{"resourceSpans":[
     "events":[{"timeUnixNano":"60000","name":"error","attributes":[{"key":"message","value":{"stringValue":"boom"}}]}]}]}]},
  {"resource":{"attributes":[{"key":"hostname","value":{"stringValue":"h2"}},{"key":"service.name","value":{"stringValue":"goods"}}]},
   "scopeSpans":[{"scope":{},"spans":[
-   {"traceId":"000000000000000000000000000000f1","spanId":"000000000000000d","name":"consume orders","kind":5,
+   {"traceId":"000000000000000000000000000000f1","spanId":"000000000000000d","parentSpanId":"000000000000000a","name":"consume orders","kind":5,
     "startTimeUnixNano":"40000","endTimeUnixNano":"45000",
     "links":[{"traceId":"000000000000000000000000000000f1","spanId":"000000000000000a","attributes":[{"key":"opentracing.ref_type","value":{"stringValue":"follows_from"}}]}],
     "attributes":[{"key":"@jaeger@warnings","value":{"arrayValue":{"values":[{"stringValue":"clock skew adjusted"}]}}}],"status":{}}]}]}
@@ -120,8 +120,8 @@ func TestParseOTLP(t *testing.T) {
 	if pid, ref := c.Parent(); pid != idB || ref != "CHILD_OF" {
 		t.Fatalf("c's parent %s %s", pid, ref)
 	}
-	if pid, ref := d.Parent(); pid != idA || ref != "FOLLOWS_FROM" {
-		t.Fatalf("d's parent %s %s", pid, ref)
+	if pid, ref := d.Parent(); pid != idA || ref != "FOLLOWS_FROM" || len(d.References) != 1 {
+		t.Fatalf("d's parent %s %s, references %+v", pid, ref, d.References)
 	}
 	if len(d.Tags) != 0 || len(d.Warnings) != 1 || d.Warnings[0] != "clock skew adjusted" {
 		t.Fatalf("d: tags %v warnings %v", d.Tags, d.Warnings)
@@ -183,13 +183,16 @@ func TestRoundTripThroughRealJaeger(t *testing.T) {
 			child.Finish()
 			later := tracer.StartSpan("later", opentracing.FollowsFrom(root.Context()), ext.SpanKindConsumer)
 			later.Finish()
+			notFound := tracer.StartSpan("not-found", opentracing.ChildOf(root.Context()), ext.SpanKindRPCClient)
+			ext.HTTPStatusCode.Set(notFound, 404)
+			notFound.Finish()
 			root.Finish()
 			closer.Close()
 			id := root.Context().(jaeger.SpanContext).TraceID().String()
 
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			got, err := q.WaitForTrace(ctx, id, 3, 300*time.Millisecond)
+			got, err := q.WaitForTrace(ctx, id, 4, 300*time.Millisecond)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -197,7 +200,7 @@ func TestRoundTripThroughRealJaeger(t *testing.T) {
 				t.Fatalf("trace %s, orphans %v", got.TraceID, got.Orphans())
 			}
 			roots := got.Tree()
-			if len(roots) != 1 || roots[0].Span.OperationName != "root" || len(roots[0].Children) != 2 {
+			if len(roots) != 1 || roots[0].Span.OperationName != "root" || len(roots[0].Children) != 3 {
 				t.Fatalf("tree %+v", roots)
 			}
 			r := roots[0].Span
@@ -218,6 +221,12 @@ func TestRoundTripThroughRealJaeger(t *testing.T) {
 			l := got.Find("later")[0]
 			if pid, ref := l.Parent(); pid != r.SpanID || ref != "FOLLOWS_FROM" || l.Kind() != "consumer" {
 				t.Errorf("later: parent %s %s, kind %s", pid, ref, l.Kind())
+			}
+			// Jaeger v2 derives an ERROR status from http.status_code: a
+			// client span with a 4xx is an error without an error tag (the
+			// README says so).
+			if nf := got.Find("not-found")[0]; !nf.IsError() || nf.TagString("http.status_code") != "404" {
+				t.Errorf("not-found: status %+v, tags %v", nf.Status, nf.Tags)
 			}
 			// The process: jaeger-client-go's tags, not the service name.
 			p := got.Processes[r.ProcessID]
