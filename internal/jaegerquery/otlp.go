@@ -166,7 +166,7 @@ func ParseOTLP(body []byte) (*Trace, error) {
 func convertSpan(o *otlpSpan) (*Span, error) {
 	var err error
 	s := &Span{OperationName: o.Name, SpanKind: spanKinds[enumName(o.Kind)]}
-	if s.TraceID, err = hexID(o.TraceID, 16); err != nil {
+	if s.TraceID, err = traceID(o.TraceID); err != nil {
 		return nil, fmt.Errorf("span %q: traceId: %w", o.Name, err)
 	}
 	if s.SpanID, err = hexID(o.SpanID, 8); err != nil {
@@ -196,7 +196,7 @@ func convertSpan(o *otlpSpan) (*Span, error) {
 	}
 	for _, l := range o.Links {
 		r := Reference{RefType: "FOLLOWS_FROM"}
-		if r.TraceID, err = hexID(l.TraceID, 16); err != nil {
+		if r.TraceID, err = traceID(l.TraceID); err != nil {
 			return nil, fmt.Errorf("span %q: link traceId: %w", o.Name, err)
 		}
 		if r.SpanID, err = hexID(l.SpanID, 8); err != nil {
@@ -260,6 +260,19 @@ func followsFromParent(refs []Reference) []Reference {
 		}
 	}
 	return refs
+}
+
+// traceID is an OTLP trace id in hex as Jaeger writes it: 16 digits when
+// the high 64 bits are zero (jaeger-client-go's ids), else 32.
+func traceID(s string) (string, error) {
+	id, err := hexID(s, 16)
+	if err != nil {
+		return "", err
+	}
+	if strings.HasPrefix(id, "0000000000000000") {
+		id = id[16:]
+	}
+	return id, nil
 }
 
 // hexID is an OTLP id as lower-case hex of n bytes: OTLP JSON writes hex,

@@ -74,7 +74,7 @@ func TestTreeAndPrint(t *testing.T) {
 	}
 	var b strings.Builder
 	tr.Print(&b, nil)
-	want := `trace 000000000000000000000000000000f1 (5 spans)
+	want := `trace 00000000000000f1 (5 spans)
 HTTP GET [web] 100µs span.kind=server http.status_code=200
 ├─ /shop.Goods/Get [goods] 50µs span.kind=server error=true
 │  └─ sql.query [goods] 10µs span.kind=client db.statement=SELECT 1
@@ -92,7 +92,8 @@ lost [web] 10µs
 // tag values, Jaeger's warnings apart from the tags.
 func TestParseOTLP(t *testing.T) {
 	tr := parseSample(t)
-	if tr.TraceID != "000000000000000000000000000000f1" || len(tr.Spans) != 5 || string(tr.Raw) != sample {
+	// A 64-bit trace id is 16 hex digits, as Jaeger shows it.
+	if tr.TraceID != "00000000000000f1" || len(tr.Spans) != 5 || string(tr.Raw) != sample {
 		t.Fatalf("trace %s, %d spans", tr.TraceID, len(tr.Spans))
 	}
 	if len(tr.Processes) != 2 {
@@ -139,6 +140,9 @@ func TestParseOTLP(t *testing.T) {
 func TestParseOTLPIDs(t *testing.T) {
 	if got, err := hexID("AAAAAAAAAAAAAAAAAAAA8Q==", 16); err != nil || got != "000000000000000000000000000000f1" {
 		t.Fatalf("base64 trace id: %q %v", got, err)
+	}
+	if got, err := traceID("0123456789abcdef00000000000000f1"); err != nil || got != "0123456789abcdef00000000000000f1" {
+		t.Fatalf("128-bit trace id: %q %v", got, err)
 	}
 	if got, err := hexID("00000000000000AB", 8); err != nil || got != "00000000000000ab" {
 		t.Fatalf("hex span id: %q %v", got, err)

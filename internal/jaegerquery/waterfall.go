@@ -61,7 +61,8 @@ type WaterfallRow struct {
 }
 
 // Waterfall is the picture Jaeger's UI draws: one line per span, in tree
-// order, with its duration and a bar on the trace's common time axis (the
+// order (with its [service] where the trace enters another one), with its
+// duration and a bar on the trace's common time axis (the
 // root's start to the last span's end). Within a span's bar, █ is time the
 // span spent on its own (no child span running: work in the process, or a
 // call on the wire before the server's span starts) and ░ is time one of its
@@ -165,11 +166,14 @@ func (t *Trace) waterfallRows(barW int) ([]WaterfallRow, int64, int64) {
 	col := func(ts int64) float64 { return float64(ts-t0) * float64(barW) / float64(total) }
 
 	var rows []WaterfallRow
-	var walk func(n *Node, prefix string, last bool, depth int)
-	walk = func(n *Node, prefix string, last bool, depth int) {
-		branch, next := "├─ ", "│  "
+	// The tree is drawn two columns a level, and a span's [service] only
+	// where it differs from its parent's (where the trace enters another
+	// process), to leave room for the names.
+	var walk func(n *Node, prefix string, last bool, depth int, parentService string)
+	walk = func(n *Node, prefix string, last bool, depth int, parentService string) {
+		branch, next := "├ ", "│ "
 		if last {
-			branch, next = "└─ ", "   "
+			branch, next = "└ ", "  "
 		}
 		if depth == 0 {
 			branch, next = "", ""
@@ -179,7 +183,11 @@ func (t *Trace) waterfallRows(barW int) ([]WaterfallRow, int64, int64) {
 		if s.IsError() {
 			name = "! " + name
 		}
-		r := WaterfallRow{Span: s, Depth: depth, Label: treeLabel(prefix+branch, name, s.Service, labelWidth)}
+		service := s.Service
+		if depth > 0 && service == parentService {
+			service = ""
+		}
+		r := WaterfallRow{Span: s, Depth: depth, Label: treeLabel(prefix+branch, name, service, labelWidth)}
 
 		// Children's time within the span, as merged intervals.
 		var iv [][2]int64
@@ -223,11 +231,11 @@ func (t *Trace) waterfallRows(barW int) ([]WaterfallRow, int64, int64) {
 		r.Cells = cells
 		rows = append(rows, r)
 		for i, c := range n.Children {
-			walk(c, prefix+next, i == len(n.Children)-1, depth+1)
+			walk(c, prefix+next, i == len(n.Children)-1, depth+1, s.Service)
 		}
 	}
 	for _, root := range t.Tree() {
-		walk(root, "", true, 0)
+		walk(root, "", true, 0, "")
 	}
 	return rows, t0, total
 }
@@ -254,10 +262,13 @@ func merge(iv [][2]int64) [][2]int64 {
 	return out
 }
 
-// treeLabel is prefix, name and [service] in at most width columns: the
-// name is cut first (ending in …), then the service.
+// treeLabel is prefix, name and [service] ("" for none) in at most width
+// columns: the name is cut first (ending in …), then the service.
 func treeLabel(prefix, name, service string, width int) string {
-	svc := " [" + service + "]"
+	svc := ""
+	if service != "" {
+		svc = " [" + service + "]"
+	}
 	room := width - utf8.RuneCountInString(prefix) - utf8.RuneCountInString(svc)
 	if room >= 4 {
 		return prefix + cut(name, room) + svc

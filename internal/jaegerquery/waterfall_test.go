@@ -138,10 +138,13 @@ func TestWaterfallText(t *testing.T) {
 	if !strings.HasPrefix(lines[0], "5 spans, 100µs") || !strings.Contains(lines[0], " 0 ") || !strings.HasSuffix(lines[0], "100µs") {
 		t.Errorf("axis %q", lines[0])
 	}
-	for i, want := range []string{"HTTP GET [web]", "├─ ! /shop.Goods/Get [goods]", "│  └─ sql.query [goods]", "└─ consume orders [goods]", "lost [web]"} {
+	for i, want := range []string{"HTTP GET [web] ", "├ ! /shop.Goods/Get [goods] ", "│ └ sql.query ", "└ consume orders [goods] ", "lost [web] "} {
 		if !strings.HasPrefix(lines[i+1], want) {
 			t.Errorf("line %d %q, want it to start with %q", i+1, lines[i+1], want)
 		}
+	}
+	if strings.Contains(lines[3], "[") {
+		t.Errorf("a span in its parent's service is shown with it: %q", lines[3])
 	}
 	if !strings.Contains(lines[1], "  100µs |") || !strings.HasSuffix(lines[1], "|") {
 		t.Errorf("root line %q", lines[1])
