@@ -237,9 +237,17 @@ func TestRoundTripThroughRealJaeger(t *testing.T) {
 			if p.ServiceName != service || len(p.Tags) == 0 {
 				t.Errorf("process %+v", p)
 			}
-			svcs, err := q.Services(ctx)
-			if err != nil || !strings.Contains(strings.Join(svcs, ","), service) {
-				t.Fatalf("services %v %v", svcs, err)
+			// Polled: with Elasticsearch storage (the jaeger-es profile) a
+			// new service is searchable after the index's refresh.
+			for {
+				svcs, err := q.Services(ctx)
+				if err == nil && strings.Contains(strings.Join(svcs, ","), service) {
+					break
+				}
+				if ctx.Err() != nil {
+					t.Fatalf("services %v %v", svcs, err)
+				}
+				time.Sleep(200 * time.Millisecond)
 			}
 			if _, err := q.Trace(ctx, "00000000000000000000000000abcdef"); err != ErrNotFound {
 				t.Fatalf("unknown trace: %v", err)
