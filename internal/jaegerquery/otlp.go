@@ -85,6 +85,9 @@ const (
 	attrServiceName = "service.name"
 	attrRefType     = "opentracing.ref_type" // on links made from OpenTracing references
 	attrWarnings    = "@jaeger@warnings"     // Jaeger's adjusters' notes
+
+	attrScopeName    = "otel.scope.name" // tags Jaeger shows for the instrumentation scope
+	attrScopeVersion = "otel.scope.version"
 )
 
 var spanKinds = map[string]string{
@@ -146,11 +149,20 @@ func ParseOTLP(body []byte) (*Trace, error) {
 			t.Processes[pid] = proc
 		}
 		for _, ss := range rs.ScopeSpans {
+			// The instrumentation scope, as Jaeger's UI shows it: tags.
+			var scopeTags []KeyValue
+			if ss.Scope.Name != "" {
+				scopeTags = append(scopeTags, KeyValue{Key: attrScopeName, Type: "string", Value: ss.Scope.Name})
+			}
+			if ss.Scope.Version != "" {
+				scopeTags = append(scopeTags, KeyValue{Key: attrScopeVersion, Type: "string", Value: ss.Scope.Version})
+			}
 			for i := range ss.Spans {
 				s, err := convertSpan(&ss.Spans[i])
 				if err != nil {
 					return nil, err
 				}
+				s.Tags = append(s.Tags, scopeTags...)
 				s.ProcessID = pid
 				s.Service = proc.ServiceName
 				if t.TraceID == "" {

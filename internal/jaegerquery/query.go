@@ -11,7 +11,9 @@
 //     FOLLOWS_FROM reference only (how Jaeger v2 stores a jaeger-client-go
 //     span that follows from another);
 //   - an event is a log whose "event" field is the event's name;
-//   - a resource is a process, its service.name the service.
+//   - a resource is a process, its service.name the service;
+//   - the instrumentation scope's name and version are the tags
+//     otel.scope.name and otel.scope.version, as Jaeger's UI shows them.
 //
 // Two things Jaeger v2 keeps outside the attributes have fields of their
 // own: the kind (SpanKind; Kind() falls back to a span.kind tag) and the

@@ -31,7 +31,7 @@ const sample = `{"result":{"resourceSpans":[
    {"traceId":"000000000000000000000000000000f1","spanId":"000000000000000e","parentSpanId":"00000000000000ff","name":"lost",
     "startTimeUnixNano":"50000","endTimeUnixNano":"55000","status":{}}]}]},
  {"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"goods"}},{"key":"hostname","value":{"stringValue":"h2"}}]},
-  "scopeSpans":[{"scope":{},"spans":[
+  "scopeSpans":[{"scope":{"name":"github.com/tracewrap/tracewrap","version":"1.2.3"},"spans":[
    {"traceId":"000000000000000000000000000000f1","spanId":"000000000000000c","parentSpanId":"000000000000000b","name":"sql.query","kind":3,
     "startTimeUnixNano":"30000","endTimeUnixNano":"35000","attributes":[{"key":"db.statement","value":{"stringValue":"SELECT   1"}},
     {"key":"ratio","value":{"doubleValue":0.5}},{"key":"cached","value":{"boolValue":false}}],"status":{}},
@@ -117,6 +117,10 @@ func TestParseOTLP(t *testing.T) {
 	}
 	if v, ok := c.Tag("cached"); !ok || v != false {
 		t.Fatalf("cached %#v", v)
+	}
+	// The scope, as tags (the spans of the other resources have none).
+	if c.TagString("otel.scope.name") != "github.com/tracewrap/tracewrap" || b.TagString("otel.scope.version") != "1.2.3" || a.TagString("otel.scope.name") != "" {
+		t.Fatalf("scope tags: c %v, a %v", c.Tags, a.Tags)
 	}
 	if pid, ref := c.Parent(); pid != idB || ref != "CHILD_OF" {
 		t.Fatalf("c's parent %s %s", pid, ref)
