@@ -279,7 +279,7 @@ func TestLookups(t *testing.T) {
 	if f := tr.Find("sql.query"); len(f) != 1 || f[0].SpanID != idC {
 		t.Fatalf("find %v", f)
 	}
-	// Jaeger v1's JSON had the kind and the error as tags.
+	// A span with the kind and the error as tags (OpenTracing's form).
 	s := &Span{Tags: []KeyValue{{Key: "span.kind", Value: "client"}, {Key: "error", Value: true}}}
 	if s.Kind() != "client" || !s.IsError() || root.IsError() || root.Kind() != "server" {
 		t.Fatal("Kind / IsError")

@@ -42,7 +42,7 @@ func (s *Span) Parent() (spanID, refType string) {
 }
 
 // Kind is the span's kind ("server", "client", "producer", "consumer",
-// "internal"): SpanKind, else a span.kind tag (as in Jaeger v1's JSON).
+// "internal"): SpanKind, else a span.kind tag.
 func (s *Span) Kind() string {
 	if s.SpanKind != "" {
 		return s.SpanKind
@@ -51,7 +51,7 @@ func (s *Span) Kind() string {
 }
 
 // IsError reports whether Jaeger shows the span as an error: status ERROR
-// (Jaeger v2), or an error=true tag (Jaeger v1's JSON). See Status for the
+// (how Jaeger v2 stores it), or an error=true tag. See Status for the
 // spans Jaeger v2 marks as errors.
 func (s *Span) IsError() bool {
 	if s.Status.Code == StatusError {

@@ -36,8 +36,8 @@ jaeger_install() {
 		echo "jaeger: $bin is up to date"
 		return 0
 	fi
-	# Jaeger v1.76.0's go.mod says go 1.24.6; an older go would try to
-	# download a toolchain, so say so instead.
+	# The module's go.mod (v1.76.0) says go 1.24.6; an older go would try
+	# to download a toolchain, so say so instead.
 	local v
 	v=$(go env GOVERSION)
 	v=${v#go}
