@@ -1,7 +1,7 @@
 // Package integration_test proves the wrappers end to end: the example shop
 // (examples/shop) runs as four OS processes over loopback against the real
 // service stack, each reporting to the real Jaeger, and every test reads the
-// traces of its requests back from Jaeger's query API and asserts the whole
+// traces of its requests back from Jaeger v2's query API and asserts the whole
 // tree: one trace per request, operations, services, parents, span kinds,
 // statements, the message consumer and transaction checks joined to the
 // producer, no orphans, and no secret anywhere in what Jaeger stored.
@@ -246,18 +246,7 @@ func want(entries ...string) func(*jaegerquery.Trace) error {
 // to stop growing), then checks what every trace must satisfy.
 func fetch(t *testing.T, traceID string, ready func(*jaegerquery.Trace) error) *jaegerquery.Trace {
 	t.Helper()
-	q := &jaegerquery.Client{BaseURL: testenv.JaegerQueryURL(t)}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	tr, err := q.WaitUntil(ctx, traceID, ready, time.Second)
-	if err != nil {
-		if tr != nil {
-			t.Logf("trace so far:\n%s", render(tr))
-		}
-		t.Fatal(err)
-	}
-	checkWholeTrace(t, tr, traceID)
-	return tr
+	return fetchFrom(t, testenv.JaegerQueryURL(t), traceID, ready)
 }
 
 // checkWholeTrace: one trace, one root (the web server span), no orphans,

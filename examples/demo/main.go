@@ -1,8 +1,9 @@
 // Command demo is the first thing to run: it brings the service stack up
 // (scripts/services), builds and starts the example shop (examples/shop) as
 // four processes, sends a handful of requests, fetches each request's trace
-// from Jaeger's query API and prints it as an indented tree, then stops the
-// shop and the services it started itself.
+// from Jaeger's query API and prints it as an indented tree and as a
+// waterfall on a time axis, then stops the shop and the services it started
+// itself.
 //
 //	make demo                       # or: go run ./examples/demo
 //	go run ./examples/demo -keep    # leave the services up (to browse Jaeger)
@@ -159,7 +160,7 @@ func (d *demo) run(ctx context.Context) (err error) {
 		d.send(ctx, shop.URL, q)
 	}
 
-	d.step(5, "the traces, read back from Jaeger (%s/api/traces/{id})", d.jaeger)
+	d.step(5, "the traces, read back from Jaeger (%s/api/v3/traces/{id})", d.jaeger)
 	client := &jaegerquery.Client{BaseURL: d.jaeger}
 	leaks := 0
 	for _, q := range reqs {
@@ -284,15 +285,35 @@ func (d *demo) fetch(ctx context.Context, c *jaegerquery.Client, q *request) *ja
 	}
 	var b strings.Builder
 	tr.Print(&b, nil)
-	sc := bufio.NewScanner(strings.NewReader(b.String()))
-	for sc.Scan() {
-		fmt.Printf("      %s\n", sc.Text())
-	}
+	printIndented(b.String())
+	printWaterfall(tr)
 	if o := tr.Orphans(); len(o) > 0 {
 		fmt.Printf("      !! %d orphan spans\n", len(o))
 		d.failed = true
 	}
 	return tr
+}
+
+// printIndented prints text under the current step.
+func printIndented(text string) {
+	sc := bufio.NewScanner(strings.NewReader(text))
+	for sc.Scan() {
+		if sc.Text() == "" {
+			fmt.Println()
+			continue
+		}
+		fmt.Printf("      %s\n", sc.Text())
+	}
+}
+
+// printWaterfall prints the trace on a time axis, as Jaeger's UI draws it,
+// in 80 columns with the indent; coloured only on a terminal without NO_COLOR.
+func printWaterfall(tr *jaegerquery.Trace) {
+	const indent = 6
+	var b strings.Builder
+	fmt.Fprintln(&b)
+	tr.Waterfall(&b, jaegerquery.WaterfallOptions{Width: 80 - indent, Color: jaegerquery.UseColor(os.Stdout)})
+	printIndented(b.String())
 }
 
 // shopEnv points the shop at Jaeger's agent on loopback unless the user

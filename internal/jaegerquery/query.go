@@ -1,7 +1,23 @@
-// Package jaegerquery reads traces back from Jaeger's HTTP query API
-// (/api/traces/{id}) and renders them as an indented tree. The end-to-end
-// tests assert on what it returns, and the demo prints it, so both see the
-// trace exactly as Jaeger stored it.
+// Package jaegerquery reads traces back from Jaeger v2's stable query API
+// (/api/v3/traces/{id}, OTLP JSON) and renders them as an indented tree or a
+// waterfall. The end-to-end tests assert on what it returns, and the demo
+// prints it, so both see the trace exactly as Jaeger stored it.
+//
+// The OTLP spans are converted into a Jaeger-shaped model (spans with tags,
+// logs, references and a process) so that assertions read like Jaeger's UI:
+//   - parentSpanId is a CHILD_OF reference, and a link a reference of the
+//     type its opentracing.ref_type attribute names (FOLLOWS_FROM when
+//     absent); a parentSpanId that a follows_from link names too is that
+//     FOLLOWS_FROM reference only (how Jaeger v2 stores a jaeger-client-go
+//     span that follows from another);
+//   - an event is a log whose "event" field is the event's name;
+//   - a resource is a process, its service.name the service;
+//   - the instrumentation scope's name and version are the tags
+//     otel.scope.name and otel.scope.version, as Jaeger's UI shows them.
+//
+// Two things Jaeger v2 keeps outside the attributes have fields of their
+// own: the kind (SpanKind; Kind() falls back to a span.kind tag) and the
+// status (Status; IsError()).
 package jaegerquery
 
 import (
@@ -19,7 +35,7 @@ import (
 // KeyValue is a tag or log field.
 type KeyValue struct {
 	Key   string `json:"key"`
-	Type  string `json:"type"`
+	Type  string `json:"type"` // string, bool, int64, float64, binary (base64) or, from OTLP, array/kvlist (as JSON)
 	Value any    `json:"value"`
 }
 
@@ -30,29 +46,50 @@ type Reference struct {
 	SpanID  string `json:"spanID"`
 }
 
-// Log is one span log.
+// Log is one span log (an OTLP event).
 type Log struct {
-	Timestamp int64      `json:"timestamp"`
+	Timestamp int64      `json:"timestamp"` // microseconds since the epoch
 	Fields    []KeyValue `json:"fields"`
 }
 
-// Span is one span as Jaeger's query API returns it. Times are microseconds.
+// Status is the span's OTLP status as Jaeger v2 stores it. Jaeger turns the
+// OpenTracing tag error=true into StatusError (and drops the tag); it also
+// sets StatusError on a span without that tag whose http.status_code is
+// 5xx, or 4xx on a client span.
+type Status struct {
+	Code    string `json:"code"` // "" (unset), "OK" or "ERROR"
+	Message string `json:"message,omitempty"`
+}
+
+// Status codes.
+const (
+	StatusUnset = ""
+	StatusOK    = "OK"
+	StatusError = "ERROR"
+)
+
+// Span is one span. Times are microseconds.
 type Span struct {
 	TraceID       string      `json:"traceID"`
 	SpanID        string      `json:"spanID"`
 	OperationName string      `json:"operationName"`
 	References    []Reference `json:"references"`
-	StartTime     int64       `json:"startTime"`
+	StartTime     int64       `json:"startTime"` // since the epoch
 	Duration      int64       `json:"duration"`
 	Tags          []KeyValue  `json:"tags"`
 	Logs          []Log       `json:"logs"`
 	ProcessID     string      `json:"processID"`
 	Warnings      []string    `json:"warnings"`
 
+	// SpanKind is the OTLP kind: server, client, producer, consumer,
+	// internal, or "" (unspecified). See Kind.
+	SpanKind string `json:"kind,omitempty"`
+	Status   Status `json:"status"`
+
 	Service string `json:"-"` // filled from the trace's processes
 }
 
-// Process is the reporting service of a span.
+// Process is the reporting service of a span (an OTLP resource).
 type Process struct {
 	ServiceName string     `json:"serviceName"`
 	Tags        []KeyValue `json:"tags"`
@@ -72,7 +109,7 @@ type Trace struct {
 // ErrNotFound means Jaeger has no trace with that id (yet).
 var ErrNotFound = errors.New("jaegerquery: trace not found")
 
-// Client talks to one Jaeger query service.
+// Client talks to one Jaeger v2 query service.
 type Client struct {
 	BaseURL string // e.g. http://127.0.0.1:16686
 	HTTP    *http.Client
@@ -85,26 +122,24 @@ func (c *Client) httpClient() *http.Client {
 	return &http.Client{Timeout: 10 * time.Second}
 }
 
-// Trace fetches one trace by its hex id.
+// TracePath is the query API path of a trace.
+func TracePath(traceID string) string { return "/api/v3/traces/" + url.PathEscape(traceID) }
+
+// Trace fetches one trace by its hex id (GET /api/v3/traces/{id}).
 func (c *Client) Trace(ctx context.Context, traceID string) (*Trace, error) {
-	var body struct {
-		Data   []*Trace `json:"data"`
-		Errors []struct {
-			Code int    `json:"code"`
-			Msg  string `json:"msg"`
-		} `json:"errors"`
-	}
-	status, raw, err := c.get(ctx, "/api/traces/"+url.PathEscape(traceID), &body)
-	if status == http.StatusNotFound || (err == nil && len(body.Data) == 0) {
+	status, raw, err := c.get(ctx, TracePath(traceID), nil)
+	if status == http.StatusNotFound {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
-	t := body.Data[0]
-	t.Raw = raw
-	for _, s := range t.Spans {
-		s.Service = t.Processes[s.ProcessID].ServiceName
+	t, err := ParseOTLP(raw)
+	if err != nil {
+		return nil, fmt.Errorf("jaegerquery: trace %s: %w", traceID, err)
+	}
+	if len(t.Spans) == 0 {
+		return nil, ErrNotFound
 	}
 	return t, nil
 }
@@ -159,14 +194,14 @@ func (c *Client) WaitUntil(ctx context.Context, traceID string, ready func(*Trac
 	}
 }
 
-// Services lists the services Jaeger has seen.
+// Services lists the services Jaeger has seen (GET /api/v3/services).
 func (c *Client) Services(ctx context.Context) ([]string, error) {
 	var body struct {
-		Data []string `json:"data"`
+		Services []string `json:"services"`
 	}
-	_, _, err := c.get(ctx, "/api/services", &body)
-	sort.Strings(body.Data)
-	return body.Data, err
+	_, _, err := c.get(ctx, "/api/v3/services", &body)
+	sort.Strings(body.Services)
+	return body.Services, err
 }
 
 func (c *Client) get(ctx context.Context, path string, into any) (int, []byte, error) {
@@ -185,6 +220,9 @@ func (c *Client) get(ctx context.Context, path string, into any) (int, []byte, e
 	}
 	if resp.StatusCode != http.StatusOK {
 		return resp.StatusCode, raw, fmt.Errorf("jaegerquery: GET %s: %s: %.200s", path, resp.Status, raw)
+	}
+	if into == nil {
+		return resp.StatusCode, raw, nil
 	}
 	if err := json.Unmarshal(raw, into); err != nil {
 		return resp.StatusCode, raw, fmt.Errorf("jaegerquery: GET %s: %w", path, err)

@@ -41,13 +41,39 @@ func (s *Span) Parent() (spanID, refType string) {
 	return "", ""
 }
 
-// Kind is the span.kind tag ("server", "client", "producer", "consumer").
-func (s *Span) Kind() string { return s.TagString("span.kind") }
+// Kind is the span's kind ("server", "client", "producer", "consumer",
+// "internal"): SpanKind, else a span.kind tag.
+func (s *Span) Kind() string {
+	if s.SpanKind != "" {
+		return s.SpanKind
+	}
+	return s.TagString("span.kind")
+}
 
-// IsError reports whether the span carries error=true.
+// IsError reports whether Jaeger shows the span as an error: status ERROR
+// (how Jaeger v2 stores it), or an error=true tag. See Status for the
+// spans Jaeger v2 marks as errors.
 func (s *Span) IsError() bool {
+	if s.Status.Code == StatusError {
+		return true
+	}
 	v, ok := s.Tag("error")
 	return ok && (v == true || v == "true")
+}
+
+// field is what Print and Waterfall show for a key of DefaultTreeTags: the
+// tag, except span.kind (Kind) and error (IsError).
+func (s *Span) field(key string) string {
+	switch key {
+	case "span.kind":
+		return s.Kind()
+	case "error":
+		if s.IsError() {
+			return "true"
+		}
+		return ""
+	}
+	return s.TagString(key)
 }
 
 // Span returns the span with that id, or nil.
@@ -174,7 +200,7 @@ func (t *Trace) Print(w io.Writer, tags []string) {
 			b.WriteString(" (follows)")
 		}
 		for _, k := range tags {
-			if v := s.TagString(k); v != "" {
+			if v := s.field(k); v != "" {
 				v = strings.Join(strings.Fields(v), " ")
 				if len(v) > 60 {
 					v = v[:57] + "..."

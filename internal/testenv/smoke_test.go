@@ -8,11 +8,8 @@ package testenv
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +19,8 @@ import (
 	"github.com/opentracing/opentracing-go"
 	"github.com/uber/jaeger-client-go"
 	"github.com/uber/jaeger-client-go/transport"
+
+	"github.com/tracewrap/tracewrap/internal/jaegerquery"
 )
 
 func ctxT(t *testing.T, d time.Duration) context.Context {
@@ -230,55 +229,25 @@ func TestSmokeRedisCluster(t *testing.T) {
 	}
 }
 
-// jaegerTrace is the part of the query API's answer the smoke test reads.
-type jaegerTrace struct {
-	Data []struct {
-		TraceID string `json:"traceID"`
-		Spans   []struct {
-			SpanID        string `json:"spanID"`
-			OperationName string `json:"operationName"`
-			ProcessID     string `json:"processID"`
-		} `json:"spans"`
-		Processes map[string]struct {
-			ServiceName string `json:"serviceName"`
-		} `json:"processes"`
-	} `json:"data"`
-}
-
-// findSpan polls GET /api/traces/{id} until the span shows up.
+// findSpan polls Jaeger v2's GET /api/v3/traces/{id} until the span shows up.
 func findSpan(t *testing.T, queryURL, service string, sc jaeger.SpanContext, operation string) {
 	t.Helper()
-	url := queryURL + "/api/traces/" + sc.TraceID().String()
-	deadline := time.Now().Add(10 * time.Second)
-	var last string
-	for time.Now().Before(deadline) {
-		time.Sleep(200 * time.Millisecond)
-		resp, err := http.Get(url)
-		if err != nil {
-			last = err.Error()
-			continue
+	q := &jaegerquery.Client{BaseURL: queryURL}
+	ctx := ctxT(t, 10*time.Second)
+	spanID := fmt.Sprintf("%016x", uint64(sc.SpanID()))
+	tr, err := q.WaitUntil(ctx, sc.TraceID().String(), func(tr *jaegerquery.Trace) error {
+		if s := tr.Span(spanID); s == nil || s.OperationName != operation || s.Service != service {
+			return fmt.Errorf("no span %s %q of %s", spanID, operation, service)
 		}
-		body, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != http.StatusOK {
-			last = fmt.Sprintf("%s: %v %s", resp.Status, err, body)
-			continue
+		return nil
+	}, 0)
+	if err != nil {
+		last := ""
+		if tr != nil {
+			last = string(tr.Raw)
 		}
-		var tr jaegerTrace
-		if err := json.Unmarshal(body, &tr); err != nil {
-			t.Fatalf("decoding %s: %v", body, err)
-		}
-		for _, d := range tr.Data {
-			for _, s := range d.Spans {
-				if s.SpanID == fmt.Sprintf("%016x", uint64(sc.SpanID())) && s.OperationName == operation &&
-					d.Processes[s.ProcessID].ServiceName == service {
-					return
-				}
-			}
-		}
-		last = string(body)
+		t.Fatalf("%v; last answer: %.2000s", err, last)
 	}
-	t.Fatalf("span %s %q of %s not found at %s within 10s; last answer: %s", sc.SpanID(), operation, service, url, last)
 }
 
 func sendSpan(t *testing.T, service string, tr jaeger.Transport) jaeger.SpanContext {

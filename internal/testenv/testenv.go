@@ -131,7 +131,7 @@ func JaegerCollectorURL(t testing.TB) string {
 	return "http://" + a + "/api/traces"
 }
 
-// JaegerQueryURL is the base URL of Jaeger's query API (/api/traces/{id}).
+// JaegerQueryURL is the base URL of Jaeger v2's query API (/api/v3/traces/{id}).
 func JaegerQueryURL(t testing.TB) string {
 	a := env("TRACEWRAP_JAEGER_QUERY", "127.0.0.1:16686")
 	need(t, "Jaeger query", a)

@@ -1,11 +1,18 @@
 # shellcheck shell=bash disable=SC2034 # NAME_TIMEOUT etc. are read by scripts/services
-# Jaeger all-in-one (memory storage), built from the Go module pinned in
-# tools/jaeger (its own module, so Jaeger's dependencies stay out of the
-# library's go.mod). The binary is rebuilt only when tools/jaeger or the Go
-# version changes; the Go build cache makes a rebuild quick.
-#   agent (compact thrift)  127.0.0.1:6831/udp
-#   collector HTTP          127.0.0.1:14268  (/api/traces)
-#   query HTTP              127.0.0.1:16686  (/api/traces/{id}; no UI assets)
+# Jaeger v2 (Jaeger 2.13.0 = Go module github.com/jaegertracing/jaeger
+# v1.76.0, binary cmd/jaeger), memory storage, configured by
+# scripts/jaeger/memory.yaml. Built from the module pinned in tools/jaeger
+# (its own module, so Jaeger's dependencies stay out of the library's
+# go.mod). The binary is rebuilt only when tools/jaeger or the Go version
+# changes; the Go build cache makes a rebuild quick.
+#   jaeger receiver, thrift_compact  127.0.0.1:6831/udp  (jaeger-client-go's agent protocol)
+#   jaeger receiver, thrift_binary   127.0.0.1:6832/udp
+#   jaeger receiver, thrift_http     127.0.0.1:14268     (collector endpoint /api/traces)
+#   OTLP gRPC / HTTP                 127.0.0.1:4317, 127.0.0.1:4318
+#   query HTTP                       127.0.0.1:16686     (/api/v3/traces/{id}, /api/traces/{id},
+#                                                         /api/services; no UI assets)
+#   query gRPC                       127.0.0.1:16685
+# scripts/services.d/jaeger-es.sh is the same binary storing in Elasticsearch.
 
 JAEGER_BIN_DIR=$STATE/bin
 jaeger_TIMEOUT=60
@@ -23,39 +30,43 @@ jaeger_install() {
 		echo "jaeger: the Go toolchain (go) is needed to build Jaeger"
 		return 1
 	}
-	local bin=$JAEGER_BIN_DIR/jaeger-all-in-one stamp
+	local bin=$JAEGER_BIN_DIR/jaeger stamp
 	stamp=$(jaeger_stamp)
 	if [[ -x $bin ]] && svc_stamp_ok "$bin.stamp" "$stamp"; then
 		echo "jaeger: $bin is up to date"
 		return 0
 	fi
-	echo "jaeger: building $bin (go $(go env GOVERSION))"
+	# The module's go.mod (v1.76.0) says go 1.24.6; an older go would try
+	# to download a toolchain, so say so instead.
+	local v
+	v=$(go env GOVERSION)
+	v=${v#go}
+	if [[ $(printf '%s\n' 1.24.6 "$v" | sort -V | head -n1) != 1.24.6 ]]; then
+		echo "jaeger: Go >= 1.24.6 is needed to build Jaeger v2 (found go$v)"
+		return 1
+	fi
+	echo "jaeger: building $bin (go$v; the first build takes several minutes)"
 	mkdir -p "$JAEGER_BIN_DIR"
 	(
 		cd "$ROOT/tools/jaeger" || exit
-		GOWORK=off GOFLAGS=-mod=readonly go build -trimpath -buildvcs=false -o "$bin.tmp" \
-			github.com/jaegertracing/jaeger/cmd/all-in-one
+		GOWORK=off GOFLAGS=-mod=readonly GOTOOLCHAIN=local go build -trimpath -buildvcs=false -o "$bin.tmp" \
+			github.com/jaegertracing/jaeger/cmd/jaeger
 	)
 	mv -f "$bin.tmp" "$bin"
 	printf '%s\n' "$stamp" >"$bin.stamp"
 }
 
+# jaeger_spawn NAME CONFIG [VAR=VALUE...]: run the binary with a config file
+# of scripts/jaeger and the given environment (the config's ${env:...}).
+jaeger_spawn() {
+	local name=$1 config=$2
+	shift 2
+	svc_spawn "$name" "$STATE/$name/log/jaeger.log" \
+		env "$@" "$JAEGER_BIN_DIR/jaeger" --config "file:$ROOT/scripts/jaeger/$config"
+}
+
 jaeger_start() {
-	local d=$STATE/jaeger
-	SPAN_STORAGE_TYPE=memory svc_spawn jaeger "$d/log/jaeger.log" \
-		"$JAEGER_BIN_DIR/jaeger-all-in-one" \
-		--memory.max-traces=100000 \
-		--processor.jaeger-compact.server-host-port=127.0.0.1:6831 \
-		--processor.jaeger-binary.server-host-port=127.0.0.1:6832 \
-		--processor.zipkin-compact.server-host-port=127.0.0.1:5775 \
-		--http-server.host-port=127.0.0.1:5778 \
-		--collector.http-server.host-port=127.0.0.1:14268 \
-		--collector.grpc-server.host-port=127.0.0.1:14250 \
-		--collector.otlp.grpc.host-port=127.0.0.1:4317 \
-		--collector.otlp.http.host-port=127.0.0.1:4318 \
-		--query.http-server.host-port=127.0.0.1:16686 \
-		--query.grpc-server.host-port=127.0.0.1:16685 \
-		--admin.http.host-port=127.0.0.1:14269
+	jaeger_spawn jaeger memory.yaml JAEGER_LISTEN_HOST=127.0.0.1
 }
 
 jaeger_ready() {
