@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/opentracing/opentracing-go"
+
+	"github.com/tracewrap/tracewrap/internal/core"
 )
 
 // maxCommentSize bounds the trace comment; entries that do not fit are left
@@ -78,7 +80,16 @@ func isW3CKey(k string) bool {
 	return strings.EqualFold(k, "traceparent") || strings.EqualFold(k, "tracestate")
 }
 
+// isBaggageKey: a carrier key that holds baggage — the W3C and Jaeger baggage
+// headers, or a key ending in "-<baggage key>" (uberctx-k, ot-baggage-k);
+// never a span-context key, whatever the baggage is named.
 func isBaggageKey(key string, baggage []string) bool {
+	if core.IsTraceKey(key) {
+		return false
+	}
+	if strings.EqualFold(key, "baggage") || strings.EqualFold(key, "jaeger-baggage") {
+		return true
+	}
 	key = strings.ToLower(key)
 	for _, suffix := range baggage {
 		if strings.HasSuffix(key, suffix) {

@@ -95,6 +95,10 @@ func (w w3cTracer) Inject(sc opentracing.SpanContext, format, carrier any) error
 	c := carrier.(opentracing.TextMapWriter)
 	c.Set("traceparent", fmt.Sprintf("00-%032x-%016x-01", m.TraceID, m.SpanID+1000))
 	c.Set("tracestate", "vendor=x y")
+	sc.ForeachBaggageItem(func(k, v string) bool {
+		c.Set("baggage", k+"="+v) // W3C baggage, as the OpenTelemetry bridge injects it
+		return true
+	})
 	return nil
 }
 
@@ -128,6 +132,27 @@ func TestTraceparentCommentUsesTheTracersOwn(t *testing.T) {
 type otelLike struct{ trace.SpanContext }
 
 func (otelLike) ForeachBaggageItem(func(k, v string) bool) {}
+
+// Baggage named like the end of a trace key ("trace-id", "id") does not hide
+// the trace key from the comment.
+func TestTraceCommentBaggageNamedLikeTraceKeys(t *testing.T) {
+	tr, _ := tracetest.Jaeger(t, "sqltrace-test", true)
+	db, rec := openFake(t, "modern", WithTracer(tr), WithTraceComment())
+	parent := tr.StartSpan("parent")
+	parent.SetBaggageItem("trace-id", "x")
+	parent.SetBaggageItem("id", "y")
+	ctx := opentracing.ContextWithSpan(context.Background(), parent)
+	db.PingContext(ctx)
+	rec.take()
+	db.ExecContext(ctx, "insert ?", 1)
+	calls := rec.take()
+	for _, c := range calls {
+		if strings.HasPrefix(c, "exec ") && strings.Contains(c, "/*uber-trace-id='") {
+			return
+		}
+	}
+	t.Fatalf("sent %q", calls)
+}
 
 func TestTraceparentOf(t *testing.T) {
 	tid, _ := trace.TraceIDFromHex("4bf92f3577b34da6a3ce929d0e0e4736")

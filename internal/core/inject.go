@@ -43,6 +43,11 @@ type InjectFilter struct {
 	first   string // the first dropped key, for the log
 }
 
+// IsTraceKey reports whether k, in any case, is a span-context key (not
+// baggage) of Jaeger, W3C Trace Context, B3, the OpenTracing basic tracer or
+// mocktracer.
+func IsTraceKey(k string) bool { return isTraceKey(k) }
+
 // NewInjectFilter returns a filter applying rule.
 func NewInjectFilter(rule InjectRule) InjectFilter { return InjectFilter{rule: rule} }
 
