@@ -16,7 +16,12 @@
 // db.rows; sql.exec and sql.stmt.exec carry db.rows_affected; sql.prepare,
 // sql.begin, sql.commit and sql.rollback (children of the span the
 // transaction began under) complete the set. sql.connect, sql.ping and
-// sql.reset_session are made only with WithOptionalSpans. Every span has
+// sql.reset_session are made only with WithOptionalSpans, except that a
+// connection that fails to open for a call made under a span is always an
+// error sql.connect span, child of that span (with the database down, no
+// call reaches a connection, so it is the only trace of the outage); a
+// connection reused from the pool is not opened again and leaves no span.
+// Every span has
 // component, span.kind=client, db.type=sql, db.statement (capped by
 // WithMaxStatementSize) and, read once from the DSN, db.instance, db.user and
 // peer.*; the password is never read into anything. Databases quote the

@@ -8,6 +8,7 @@ import (
 	"database/sql/driver"
 	"io"
 	"sync/atomic"
+	"time"
 )
 
 // Register registers d, traced, under name for sql.Open. Like sql.Register
@@ -177,8 +178,13 @@ type connectorCloser struct{ *connector }
 
 func (c connectorCloser) Close() error { return c.inner.(io.Closer).Close() }
 
-// connect opens a connection through open, with a span when enabled, and
-// wraps it.
+// connect opens a connection through open and wraps it. With OpConnect
+// enabled every connection made for a traced call gets a span. Without it,
+// a connection that fails for a call made under a span still leaves an error
+// span (sql.connect, a child of that span): the call itself never reaches a
+// traced connection, so without it a database outage would leave no trace.
+// A connection database/sql reuses from its pool is not connected again and
+// leaves nothing.
 func connect(ctx context.Context, d *db, open func(context.Context) (driver.Conn, error)) (driver.Conn, error) {
 	var ci driver.Conn
 	var err error
@@ -188,12 +194,28 @@ func connect(ctx context.Context, d *db, open func(context.Context) (driver.Conn
 		ci, err = open(ctx)
 		d.finish(a.done(d), call, err)
 	} else {
+		begin := time.Now()
 		ci, err = open(ctx)
+		if err != nil {
+			d.connectFailed(ctx, begin, err)
+		}
 	}
 	if err != nil || ci == nil {
 		return ci, err
 	}
 	return wrapConn(ci, d), nil
+}
+
+// connectFailed records a failed connection attempt that began at begin, for
+// a call under a span in ctx (never as a root span).
+func (d *db) connectFailed(ctx context.Context, begin time.Time, err error) {
+	parent, ok := d.parent(ctx)
+	if !ok || parent == nil {
+		return
+	}
+	call := &Call{Op: OpConnect}
+	span, _ := d.start(call, parent, begin)
+	d.finish(span, call, err)
 }
 
 // dsnConnector is database/sql's connector for drivers without

@@ -112,7 +112,7 @@ func WithMaxStatementSize(n int) Option {
 
 // WithOptionalSpans enables spans that are off by default because they are
 // frequent and rarely interesting: OpConnect, OpPing, OpResetSession. Other
-// values are ignored.
+// values are ignored. A failed connect under a span is traced without it.
 func WithOptionalSpans(ops ...Op) Option {
 	return func(c *config) {
 		for _, op := range ops {
