@@ -13,6 +13,9 @@
 // collector: spans are sent in the background and dropped when nobody listens
 // (the OpenTelemetry backend logs how many at Close).
 // Close waits for the flush at most WithCloseTimeout (5 s by default).
+// Spans the reporter drops (its queue of DefaultQueueSize full) or cannot
+// send are counted (Stats) and logged at most once a minute; tag values are
+// sent as the wrappers capped them (the tracer cuts none).
 // Unlike jaeger-client-go's own default (a remote sampler that samples one
 // trace in a thousand until it reaches an agent), Init samples every trace
 // unless JAEGER_SAMPLER_TYPE or JAEGER_SAMPLER_PARAM says otherwise, so a

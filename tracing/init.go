@@ -102,9 +102,11 @@ func Init(service string, opts ...Option) (opentracing.Tracer, io.Closer, error)
 		// the global and Close contracts.
 		return install(cfg.ServiceName, opentracing.NoopTracer{}, nopCloser{}, s, nil)
 	}
+	applyReporterDefaults(cfg)
+	stats := newSpanStats(s.logger, cfg.Reporter.QueueSize, s.statsEvery)
 	reporter := s.reporter
 	if reporter == nil {
-		r, err := cfg.Reporter.NewReporter(cfg.ServiceName, jaeger.NewNullMetrics(), s.logger)
+		r, err := cfg.Reporter.NewReporter(cfg.ServiceName, stats.jaegerMetrics(), s.logger)
 		if err != nil {
 			return nil, nil, fmt.Errorf("tracing: reporter for %q: %w", cfg.ServiceName, err)
 		}
@@ -113,13 +115,13 @@ func Init(service string, opts ...Option) (opentracing.Tracer, io.Closer, error)
 	if s.console != nil {
 		reporter = jaeger.NewCompositeReporter(reporter, NewConsoleReporter(s.console, cfg.ServiceName))
 	}
-	jopts = append(jopts, jaegercfg.Reporter(reporter))
+	jopts = append(jopts, jaegercfg.Reporter(reporter), jaegercfg.Metrics(stats), jaegercfg.MaxTagValueLength(MaxTagValueLength))
 	tr, closer, err := cfg.NewTracer(jopts...)
 	if err != nil {
 		reporter.Close()
 		return nil, nil, fmt.Errorf("tracing: tracer for %q: %w", cfg.ServiceName, err)
 	}
-	return install(cfg.ServiceName, tr, closer, s, nil)
+	return install(cfg.ServiceName, tr, stats.register(tr, closer), s, nil)
 }
 
 func firstEnv(keys ...string) string {

@@ -25,6 +25,8 @@ type settings struct {
 	closeWait time.Duration
 	closeSet  bool
 
+	statsEvery time.Duration // how often lost spans are logged (tests shorten it)
+
 	propagators    []string
 	propagatorsSet bool
 
