@@ -3,7 +3,7 @@ GO ?= go
 # Packages whose tests drive the real RocketMQ broker; see testenv.RocketMQNameServer.
 ROCKETMQ_PKGS = ./internal/testenv/ ./mqtrace/
 
-.PHONY: test demo check fuzz bench services-up services-down services-status
+.PHONY: test demo check fuzz bench soak services-up services-down services-status
 
 ## test: bring the real service stack up, install the interop tests' Python
 ## peers, run the format and vet checks, then every test with the race
@@ -38,6 +38,15 @@ peers-setup:
 ## (make bench WRAPPERS="http grpc") runs only those.
 bench: services-up
 	cd bench && $(GO) vet ./... && GO=$(GO) ./run.sh $(WRAPPERS)
+
+## soak: the standing soak and fault suite (soak/, package main; not part
+## of `make test`, which runs its short versions): load held against the
+## untraced handler, spans delivered to Jaeger and counted lost, outages of
+## Redis, MySQL and Jaeger mid-run, the hostile corpus over HTTP, gRPC and
+## RocketMQ, a secrets scan; writes soak/RESULTS.md. About three minutes;
+## SOAK_FLAGS tunes it (e.g. SOAK_FLAGS="-duration 60s -workers 64").
+soak: services-up
+	$(GO) run ./soak $(SOAK_FLAGS)
 
 ## check: gofmt and go vet
 check:

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -20,11 +21,15 @@ type Proxy struct {
 	target string
 	addr   string
 
-	mu    sync.Mutex
-	ln    net.Listener
-	conns map[net.Conn]struct{}
-	wg    sync.WaitGroup
+	mu       sync.Mutex
+	ln       net.Listener
+	conns    map[net.Conn]struct{}
+	wg       sync.WaitGroup
+	accepted atomic.Int64
 }
+
+// Accepted counts the connections the proxy accepted so far.
+func (p *Proxy) Accepted() int64 { return p.accepted.Load() }
 
 // NewProxy starts a proxy to target on a free 127.0.0.1 port.
 func NewProxy(target string) (*Proxy, error) {
@@ -95,6 +100,7 @@ func (p *Proxy) serve(ln net.Listener) {
 			if err != nil {
 				return
 			}
+			p.accepted.Add(1)
 			p.wg.Add(1)
 			go func() {
 				defer p.wg.Done()
@@ -178,4 +184,111 @@ func DeadUDPAddr() (string, error) {
 	addr := c.LocalAddr().String()
 	c.Close()
 	return addr, nil
+}
+
+// UDPRelay forwards datagrams from its own loopback port to a target, one
+// way (the Jaeger agent protocol needs no answer). Down closes its socket,
+// so senders get "connection refused"; Up binds the same port again.
+type UDPRelay struct {
+	target *net.UDPAddr
+	addr   string
+
+	mu        sync.Mutex
+	pc        *net.UDPConn
+	out       *net.UDPConn
+	wg        sync.WaitGroup
+	forwarded atomic.Int64
+}
+
+// NewUDPRelay starts a relay to target on a free 127.0.0.1 port.
+func NewUDPRelay(target string) (*UDPRelay, error) {
+	ta, err := net.ResolveUDPAddr("udp", target)
+	if err != nil {
+		return nil, err
+	}
+	out, err := net.DialUDP("udp", nil, ta)
+	if err != nil {
+		return nil, err
+	}
+	pc, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		out.Close()
+		return nil, err
+	}
+	r := &UDPRelay{target: ta, addr: pc.LocalAddr().String(), out: out}
+	r.serve(pc)
+	return r, nil
+}
+
+// Addr is the relay's host:port; it stays the same across Down and Up.
+func (r *UDPRelay) Addr() string { return r.addr }
+
+// Forwarded counts the datagrams passed on so far.
+func (r *UDPRelay) Forwarded() int64 { return r.forwarded.Load() }
+
+func (r *UDPRelay) serve(pc *net.UDPConn) {
+	_ = pc.SetReadBuffer(4 << 20)
+	r.mu.Lock()
+	r.pc = pc
+	r.mu.Unlock()
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		buf := make([]byte, 65536)
+		for {
+			n, err := pc.Read(buf)
+			if err != nil {
+				if errors.Is(err, net.ErrClosed) {
+					return
+				}
+				continue
+			}
+			if _, err := r.out.Write(buf[:n]); err == nil {
+				r.forwarded.Add(1)
+			}
+		}
+	}()
+}
+
+// Down closes the relay's socket.
+func (r *UDPRelay) Down() {
+	r.mu.Lock()
+	if r.pc != nil {
+		r.pc.Close()
+		r.pc = nil
+	}
+	r.mu.Unlock()
+	r.wg.Wait()
+}
+
+// Up binds the relay's port again.
+func (r *UDPRelay) Up() error {
+	r.mu.Lock()
+	up := r.pc != nil
+	r.mu.Unlock()
+	if up {
+		return nil
+	}
+	ua, err := net.ResolveUDPAddr("udp", r.addr)
+	if err != nil {
+		return err
+	}
+	var pc *net.UDPConn
+	for i := 0; i < 50; i++ {
+		if pc, err = net.ListenUDP("udp", ua); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		return err
+	}
+	r.serve(pc)
+	return nil
+}
+
+// Close stops the relay for good.
+func (r *UDPRelay) Close() error {
+	r.Down()
+	return r.out.Close()
 }

@@ -1,0 +1,243 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tracewrap/tracewrap/internal/jaegerquery"
+	"github.com/tracewrap/tracewrap/tracing"
+)
+
+func dialTimeout(addr string, d time.Duration) (net.Conn, error) {
+	return net.DialTimeout("tcp", addr, d)
+}
+
+// loadOutcome is one load run.
+type loadOutcome struct {
+	label    string // "" for the untraced handler
+	service  string
+	sum      summary
+	stats    tracing.SpanStats
+	logLines int
+	logFirst []string
+	verify   *verification
+}
+
+// verification is what Jaeger holds of the run's traces.
+type verification struct {
+	traces, checked, missingTraces int
+	wantServer, gotServer          int
+	wantClient, gotClient          int
+	secretHits                     map[string]int // secret name -> traces holding it
+	err                            string
+}
+
+func (v *verification) delivered() float64 {
+	want := v.wantServer + v.wantClient
+	if want == 0 {
+		return 0
+	}
+	return float64(v.gotServer+v.gotClient) / float64(want)
+}
+
+// secretsFor lists what must never reach a span: the stores' passwords and
+// the Authorization header the load sends.
+func secretsFor(token string) map[string]string {
+	return map[string]string{
+		"MySQL password":         mysqlPassword,
+		"Redis password":         redisPassword,
+		"Authorization header":   token,
+		"private Redis password": privateRedisPassword,
+	}
+}
+
+func loadRun(ctx context.Context, cfg *config, label string, collector []string) (loadOutcome, error) {
+	out := loadOutcome{label: label}
+	token := "soak-bearer-" + strconv.FormatUint(rand.Uint64(), 36)
+	var a *app
+	var closeTracer func()
+	logs := &lineCounter{}
+	var trStats func() (tracing.SpanStats, bool)
+	if label == "" {
+		var err error
+		if a, err = newApp(cfg.stores, nil); err != nil {
+			return out, err
+		}
+	} else {
+		out.service = fmt.Sprintf("soak-%s-%d", map[bool]string{true: "http", false: "udp"}[len(collector) > 0], time.Now().UnixNano()%1e9)
+		opts := []tracing.Option{tracing.WithoutGlobal(), tracing.WithLogger(logs)}
+		if len(collector) > 0 {
+			opts = append(opts, tracing.WithCollector(collector[0]))
+		} else {
+			opts = append(opts, tracing.WithAgent(cfg.agent))
+		}
+		t, closer, err := tracing.Init(out.service, opts...)
+		if err != nil {
+			return out, err
+		}
+		if a, err = newApp(cfg.stores, t); err != nil {
+			closer.Close()
+			return out, err
+		}
+		closeTracer = func() { closer.Close() }
+		trStats = func() (tracing.SpanStats, bool) { return tracing.Stats(t) }
+	}
+	srv, err := serveApp(a)
+	if err != nil {
+		a.Close()
+		return out, err
+	}
+	// warm the pools, then measure
+	runLoad(ctx, loadSpec{url: "http://" + srv.addr + "/item", workers: cfg.workers, duration: time.Second, maxRequests: int64(cfg.workers) * 4})
+	lr := runLoad(ctx, loadSpec{url: "http://" + srv.addr + "/item", workers: cfg.workers, duration: cfg.duration,
+		header: http.Header{"Authorization": {"Bearer " + token}}})
+	srv.Close()
+	a.Close()
+	out.sum = summarize(lr.results, lr.elapsed)
+	if closeTracer == nil {
+		return out, nil
+	}
+	closeTracer()
+	out.stats, _ = trStats()
+	out.logLines = logs.count()
+	out.logFirst = logs.first
+	if cfg.query != "" {
+		out.verify = verifyTraces(ctx, &jaegerquery.Client{BaseURL: cfg.query}, out.sum.traceIDs, cfg.verifyMax, secretsFor(token))
+	}
+	return out, nil
+}
+
+// verifyTraces reads the traces back from Jaeger (all, or a uniform sample of
+// max) and counts their spans: each request made one server and two client
+// spans.
+func verifyTraces(ctx context.Context, q *jaegerquery.Client, ids []string, max int, secrets map[string]string) *verification {
+	v := &verification{traces: len(ids), secretHits: map[string]int{}}
+	if len(ids) > max {
+		ids = append([]string(nil), ids...)
+		rand.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+		ids = ids[:max]
+	}
+	v.checked = len(ids)
+	time.Sleep(3 * time.Second) // the last batches reach storage
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	var mu sync.Mutex
+	check := func(ids []string) (missing []string) {
+		work := make(chan string)
+		var wg sync.WaitGroup
+		for w := 0; w < 4; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for id := range work {
+					t, err := q.Trace(ctx, id)
+					mu.Lock()
+					switch {
+					case errors.Is(err, jaegerquery.ErrNotFound):
+						missing = append(missing, id)
+					case err != nil:
+						if v.err == "" {
+							v.err = err.Error()
+						}
+						missing = append(missing, id)
+					default:
+						countSpans(v, t, secrets)
+					}
+					mu.Unlock()
+				}
+			}()
+		}
+		for _, id := range ids {
+			if ctx.Err() != nil {
+				break
+			}
+			work <- id
+		}
+		close(work)
+		wg.Wait()
+		return missing
+	}
+	missing := check(ids)
+	if len(missing) > 0 && ctx.Err() == nil {
+		time.Sleep(3 * time.Second)
+		missing = check(missing)
+	}
+	v.missingTraces = len(missing)
+	v.wantServer, v.wantClient = v.checked, 2*v.checked
+	return v
+}
+
+func countSpans(v *verification, t *jaegerquery.Trace, secrets map[string]string) {
+	server, client := 0, 0
+	for _, s := range t.Spans {
+		for _, kv := range s.Tags {
+			if kv.Key == "span.kind" {
+				switch fmt.Sprint(kv.Value) {
+				case "server":
+					server++
+				case "client":
+					client++
+				}
+			}
+		}
+	}
+	v.gotServer += min(server, 1)
+	v.gotClient += min(client, 2)
+	for name, secret := range secrets {
+		if secret != "" && bytes.Contains(t.Raw, []byte(secret)) {
+			v.secretHits[name]++
+		}
+	}
+}
+
+// procSample is the process's memory and goroutines at one moment.
+type procSample struct {
+	rssKiB     int64
+	goroutines int
+	heapKiB    uint64
+}
+
+func sample() procSample {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	s := procSample{goroutines: runtime.NumGoroutine(), heapKiB: ms.HeapAlloc >> 10}
+	if b, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "VmRSS:") {
+				f := strings.Fields(l)
+				if len(f) >= 2 {
+					s.rssKiB, _ = strconv.ParseInt(f[1], 10, 64)
+				}
+			}
+		}
+	}
+	return s
+}
+
+// settledSample waits for goroutines of closed clients to end (bounded),
+// then samples.
+func settledSample() procSample {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		runtime.GC()
+		s := sample()
+		if time.Now().After(deadline) {
+			return s
+		}
+		time.Sleep(500 * time.Millisecond)
+		if n := runtime.NumGoroutine(); n == s.goroutines {
+			return sample()
+		}
+	}
+}
