@@ -73,6 +73,13 @@ func hostileCorpus(scale int) []hostileCase {
 		{"traceparent version ff, tracestate 8 KiB", [][2]string{{"traceparent", "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}, {"tracestate", strings.Repeat("k=v,", 2048)}}},
 		{"B3 garbage", [][2]string{{"b3", "zzz"}, {"x-b3-traceid", "not-hex"}, {"x-b3-spanid", "-1"}, {"x-b3-sampled", "maybe"}}},
 		{"jaeger-debug-id of 4 KiB", [][2]string{{"jaeger-debug-id", strings.Repeat("d", 4096)}}},
+		{"baggage of 40 KiB under a valid parent", [][2]string{{"uber-trace-id", validParent(true)}, {"uberctx-big", strings.Repeat("z", 40960/scale)}}},
+		{"1000 baggage items under a valid parent", append([][2]string{{"uber-trace-id", validParent(true)}},
+			many(1000/scale, func(i int) string { return fmt.Sprintf("uberctx-item%d", i) }, strings.Repeat("c", 40))...)},
+		{"baggage with an encoded newline", [][2]string{{"uber-trace-id", validParent(true)}, {"uberctx-nl", "a%0D%0Ax-injected:%201"}}},
+		{"baggage with an encoded NUL", [][2]string{{"uber-trace-id", validParent(true)}, {"uberctx-nul", "a%00b"}}},
+		{"W3C baggage with an encoded newline", [][2]string{{"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}, {"baggage", "k=a%0D%0Ab,j=%FF"}}},
+		{"baggage key with odd characters", [][2]string{{"uber-trace-id", validParent(true)}, {"uberctx-k.e_y~!", "v"}}},
 	}
 }
 

@@ -23,15 +23,49 @@ func dialTimeout(addr string, d time.Duration) (net.Conn, error) {
 	return net.DialTimeout("tcp", addr, d)
 }
 
+// udpCounters reads the kernel's UDP counters (machine-wide): datagrams a
+// receiver's full socket buffer dropped, and datagrams sent to a port
+// nobody listened on. UDP loss is invisible to the sender; this is where
+// it shows.
+func udpCounters() (rcvbufErrors, noPorts int64) {
+	b, err := os.ReadFile("/proc/net/snmp")
+	if err != nil {
+		return -1, -1
+	}
+	var names []string
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		if len(f) == 0 || f[0] != "Udp:" {
+			continue
+		}
+		if names == nil {
+			names = f
+			continue
+		}
+		for i := 1; i < len(f) && i < len(names); i++ {
+			v, _ := strconv.ParseInt(f[i], 10, 64)
+			switch names[i] {
+			case "RcvbufErrors":
+				rcvbufErrors = v
+			case "NoPorts":
+				noPorts = v
+			}
+		}
+		return rcvbufErrors, noPorts
+	}
+	return -1, -1
+}
+
 // loadOutcome is one load run.
 type loadOutcome struct {
-	label    string // "" for the untraced handler
-	service  string
-	sum      summary
-	stats    tracing.SpanStats
-	logLines int
-	logFirst []string
-	verify   *verification
+	udpRcvbufErrors, udpNoPorts int64  // kernel UDP counters' growth during the run (machine-wide)
+	label                       string // "" for the untraced handler
+	service                     string
+	sum                         summary
+	stats                       tracing.SpanStats
+	logLines                    int
+	logFirst                    []string
+	verify                      *verification
 }
 
 // verification is what Jaeger holds of the run's traces.
@@ -100,6 +134,7 @@ func loadRun(ctx context.Context, cfg *config, label string, collector []string)
 	}
 	// warm the pools, then measure
 	runLoad(ctx, loadSpec{url: "http://" + srv.addr + "/item", workers: cfg.workers, duration: time.Second, maxRequests: int64(cfg.workers) * 4})
+	rb0, np0 := udpCounters()
 	lr := runLoad(ctx, loadSpec{url: "http://" + srv.addr + "/item", workers: cfg.workers, duration: cfg.duration,
 		header: http.Header{"Authorization": {"Bearer " + token}}})
 	srv.Close()
@@ -109,6 +144,8 @@ func loadRun(ctx context.Context, cfg *config, label string, collector []string)
 		return out, nil
 	}
 	closeTracer()
+	rb1, np1 := udpCounters()
+	out.udpRcvbufErrors, out.udpNoPorts = rb1-rb0, np1-np0
 	out.stats, _ = trStats()
 	out.logLines = logs.count()
 	out.logFirst = logs.first
