@@ -43,8 +43,9 @@ type faultResult struct {
 	traceAfterFound          string
 	problems                 []string
 	spansFinished, spansSent int64
-	logLines                 int // Jaeger outages: lines the tracer logged
-	downChecked, downFound   int // Jaeger outages: traces of the down phase looked up in Jaeger, found
+	logLines                 int   // Jaeger outages: lines the tracer logged
+	downChecked, downFound   int   // Jaeger outages: traces of the down phase looked up in Jaeger, found
+	kernelNoPorts            int64 // Jaeger outages: UDP datagrams the kernel found no port for (machine-wide)
 	notes                    []string
 }
 
@@ -134,8 +135,8 @@ func (r *privateRedis) stop() error {
 	return nil
 }
 
-// outageGrace: a request begun this close before the store comes back may
-// be served by it.
+// outageGrace is the least time before the store comes back within which a
+// request begun may be served by it.
 const outageGrace = 100 * time.Millisecond
 
 // runOutage drives the traced handler for three phases of d each (up, down,
@@ -190,13 +191,17 @@ func runOutage(ctx context.Context, o outage, a *app, rec *recorder, d time.Dura
 		}
 	}
 	fr.before, fr.during, fr.after = summarize(before, downAt), summarize(during, upAt-downAt), summarize(after, lr.elapsed-upAt)
+	// A request begun shortly before the store came back may be served by
+	// it: within twice the p99 latency seen before the outage (a loaded
+	// machine can hold a request that long before it dials).
+	grace := min(max(outageGrace, 2*fr.before.p99), d/2)
 	for _, r := range during {
 		switch {
 		case r.status != http.StatusOK:
 			fr.failedRequests++
 		case r.cache == "unavailable":
 			fr.degraded++
-		case r.at+shift >= upAt-outageGrace:
+		case r.at+shift >= upAt-grace:
 			// begun just before the store came back, served after
 		default:
 			fr.servedDuring++
@@ -347,9 +352,12 @@ func jaegerOutage(ctx context.Context, cfg *config, name string, backend tracing
 	var fwdAtUp int64
 	up := o.up
 	o.up = func() error { fwdAtUp = forwarded(); return up() }
+	_, np0 := udpCounters()
 	fr := runOutage(ctx, o, a, nil, d, workers)
 	a.Close()
 	closer.Close()
+	_, np1 := udpCounters()
+	fr.kernelNoPorts = np1 - np0
 	st, _ := tracing.Stats(tr)
 	fr.lost, fr.spansFinished, fr.spansSent = st.Lost(), st.Finished, st.Sent
 	fr.forwardedAfter = forwarded() - fwdAtUp

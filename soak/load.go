@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -243,6 +244,40 @@ type procSample struct {
 	rssKiB     int64
 	goroutines int
 	heapKiB    uint64
+	byFunc     []string // "n × function", goroutines grouped by their creator
+}
+
+// goroutinesByCreator groups the goroutines by the function that created
+// them (the main goroutine by its own top frame).
+func goroutinesByCreator() []string {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	counts := map[string]int{}
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		lines := strings.Split(strings.TrimSpace(g), "\n")
+		key := ""
+		for i, l := range lines {
+			if strings.HasPrefix(l, "created by ") {
+				key = strings.TrimPrefix(l, "created by ")
+				if j := strings.Index(key, " in goroutine"); j >= 0 {
+					key = key[:j]
+				}
+				break
+			}
+			if i == 1 {
+				key = l
+			}
+		}
+		if key != "" {
+			counts[key]++
+		}
+	}
+	var out []string
+	for k, n := range counts {
+		out = append(out, fmt.Sprintf("%d × %s", n, k))
+	}
+	sort.Strings(out)
+	return out
 }
 
 func sample() procSample {
@@ -270,11 +305,14 @@ func settledSample() procSample {
 		runtime.GC()
 		s := sample()
 		if time.Now().After(deadline) {
+			s.byFunc = goroutinesByCreator()
 			return s
 		}
 		time.Sleep(500 * time.Millisecond)
 		if n := runtime.NumGoroutine(); n == s.goroutines {
-			return sample()
+			s = sample()
+			s.byFunc = goroutinesByCreator()
+			return s
 		}
 	}
 }

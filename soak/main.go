@@ -28,6 +28,8 @@ import (
 	"os/signal"
 	"strings"
 	"time"
+
+	"github.com/tracewrap/tracewrap/tracing"
 )
 
 // config says where the stack is and how long to run.
@@ -48,6 +50,8 @@ type config struct {
 	rocketmq      string // name server; "" when not reachable
 	out           string
 	skipLoad      bool
+	spanRate      int           // requests/s of the tracer-only runs
+	spanDuration  time.Duration // their length
 }
 
 func envOr(name, def string) string {
@@ -74,13 +78,15 @@ func defaultConfig() *config {
 		faultPhase:    4 * time.Second,
 		faultWorkers:  4,
 		verifyMax:     60000,
+		spanRate:      5000,
+		spanDuration:  10 * time.Second,
 		hostileScale:  1,
 		hostileReps:   10,
 		rocketmq:      envOr("TRACEWRAP_ROCKETMQ_NAMESRV", "127.0.0.1:9876"),
 		out:           "soak/RESULTS.md",
 	}
 	c.stores = stores{
-		mysqlDSN:  mysqlUser + ":" + mysqlPassword + "@tcp(" + c.mysqlAddr + ")/" + mysqlDatabase + "?timeout=1s&readTimeout=2s&writeTimeout=2s",
+		mysqlDSN:  mysqlUser + ":" + mysqlPassword + "@tcp(" + c.mysqlAddr + ")/" + mysqlDatabase + "?timeout=1s&readTimeout=2s&writeTimeout=2s&interpolateParams=true",
 		redisAddr: envOr("TRACEWRAP_REDIS_ADDR", "127.0.0.1:6379"),
 		redisUser: redisUser,
 		redisPass: redisPassword,
@@ -95,11 +101,14 @@ func main() {
 	flag.IntVar(&cfg.workers, "workers", cfg.workers, "concurrent clients of the load runs")
 	flag.DurationVar(&cfg.faultPhase, "fault-phase", cfg.faultPhase, "length of each phase of an outage (before, during, after)")
 	flag.IntVar(&cfg.verifyMax, "verify-max", cfg.verifyMax, "traces read back from Jaeger per run at most (a uniform sample beyond)")
+	flag.IntVar(&cfg.spanRate, "span-rate", cfg.spanRate, "requests/s (three spans each) of the tracer-only runs; 0 skips them")
+	flag.DurationVar(&cfg.spanDuration, "span-duration", cfg.spanDuration, "length of each tracer-only run")
 	flag.StringVar(&cfg.out, "out", cfg.out, "results file")
 	flag.Parse()
 	if cfg.duration <= 0 || cfg.duration > 5*time.Minute || cfg.workers <= 0 || cfg.workers > 1024 ||
-		cfg.faultPhase <= 0 || cfg.faultPhase > time.Minute {
-		fmt.Fprintln(os.Stderr, "soak: -duration must be within 5m, -fault-phase within 1m, -workers within 1..1024")
+		cfg.faultPhase <= 0 || cfg.faultPhase > time.Minute || cfg.spanRate < 0 || cfg.spanRate > 100000 ||
+		cfg.spanDuration <= 0 || cfg.spanDuration > 5*time.Minute {
+		fmt.Fprintln(os.Stderr, "soak: -duration and -span-duration must be within 5m, -fault-phase within 1m, -workers within 1..1024, -span-rate within 0..100000")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -169,6 +178,27 @@ func run(ctx context.Context, cfg *config, logf func(string, ...any)) (*report, 
 				return rep, err
 			}
 			rep.loads = append(rep.loads, h)
+		}
+	}
+
+	if cfg.spanRate > 0 {
+		backends := []struct {
+			label string
+			opt   tracing.Option
+		}{{"UDP agent (tracing.Init defaults)", tracing.WithAgent(cfg.agent)}}
+		if cfg.collectorAddr != "" {
+			backends = append(backends, struct {
+				label string
+				opt   tracing.Option
+			}{"HTTP collector (README, busy services)", tracing.WithCollector(cfg.collector)})
+		}
+		for _, b := range backends {
+			logf("tracer alone at %d requests/s for %v: %s", cfg.spanRate, cfg.spanDuration, b.label)
+			ro, err := spanRateRun(ctx, cfg, b.label, b.opt, cfg.spanRate, cfg.spanDuration)
+			if err != nil {
+				return rep, err
+			}
+			rep.rates = append(rep.rates, ro)
 		}
 	}
 

@@ -22,7 +22,7 @@ func testConfig(t *testing.T) *config {
 	cfg := defaultConfig()
 	cfg.mysqlAddr = testenv.MySQLAddr(t)
 	cfg.redisAddr = testenv.RedisAddr(t)
-	cfg.mysqlDSN = mysqlUser + ":" + mysqlPassword + "@tcp(" + cfg.mysqlAddr + ")/" + mysqlDatabase + "?timeout=1s&readTimeout=2s&writeTimeout=2s"
+	cfg.mysqlDSN = mysqlUser + ":" + mysqlPassword + "@tcp(" + cfg.mysqlAddr + ")/" + mysqlDatabase + "?timeout=1s&readTimeout=2s&writeTimeout=2s&interpolateParams=true"
 	cfg.query, cfg.collectorAddr, cfg.rocketmq = "", "", ""
 	cfg.faultWorkers = 2
 	return cfg
