@@ -142,7 +142,7 @@ func reachable(addr string) bool {
 }
 
 func run(ctx context.Context, cfg *config, logf func(string, ...any)) (*report, error) {
-	rep := &report{cfg: cfg, started: time.Now()}
+	rep := &report{cfg: cfg, started: time.Now(), loadStart: loadavg()}
 	rep.before = sample()
 	for _, need := range []string{cfg.mysqlAddr, cfg.redisAddr} {
 		if !reachable(need) {

@@ -19,6 +19,14 @@ type report struct {
 	faults            []faultResult
 	hostile           []caseResult
 	notes             []string
+	loadStart         string
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "not reachable"
+	}
+	return s
 }
 
 // deliveryTarget is the share of spans that must reach Jaeger.
@@ -83,7 +91,8 @@ func (r *report) markdown() string {
 	w("| Go | %s %s/%s |\n| cores | %d |\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
 	w("| load | %d workers, %v per run (after 1 s of warm-up) |\n", r.cfg.workers, r.cfg.duration)
 	w("| outages | %d workers, phases of %v (up, down, up) |\n", r.cfg.faultWorkers, r.cfg.faultPhase)
-	w("| load average at the end | %s |\n", loadavg())
+	w("| load average at the start, at the end | %s, %s |\n", r.loadStart, loadavg())
+	w("| Jaeger | agent %s (UDP), collector %s, query %s |\n", r.cfg.agent, orNone(r.cfg.collectorAddr), orNone(r.cfg.query))
 	w("\nThe load generator, the handler, the tracer and the data stores share this machine's cores: " +
 		"the figures are what this machine sustained during this run, with whatever else was running on it.\n")
 	for _, n := range r.notes {
