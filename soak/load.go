@@ -97,7 +97,9 @@ func secretsFor(token string) map[string]string {
 	}
 }
 
-func loadRun(ctx context.Context, cfg *config, label string, collector []string) (loadOutcome, error) {
+// loadRun runs the handler untraced (label "") or traced by tracing.Init
+// with backend; its traces are read back from Jaeger when verify is set.
+func loadRun(ctx context.Context, cfg *config, label string, backend tracing.Option, verify bool) (loadOutcome, error) {
 	out := loadOutcome{label: label}
 	token := "soak-bearer-" + strconv.FormatUint(rand.Uint64(), 36)
 	var a *app
@@ -110,14 +112,8 @@ func loadRun(ctx context.Context, cfg *config, label string, collector []string)
 			return out, err
 		}
 	} else {
-		out.service = fmt.Sprintf("soak-%s-%d", map[bool]string{true: "http", false: "udp"}[len(collector) > 0], time.Now().UnixNano()%1e9)
-		opts := []tracing.Option{tracing.WithoutGlobal(), tracing.WithLogger(logs)}
-		if len(collector) > 0 {
-			opts = append(opts, tracing.WithCollector(collector[0]))
-		} else {
-			opts = append(opts, tracing.WithAgent(cfg.agent))
-		}
-		t, closer, err := tracing.Init(out.service, opts...)
+		out.service = fmt.Sprintf("soak-load-%d", time.Now().UnixNano()%1e9)
+		t, closer, err := tracing.Init(out.service, tracing.WithoutGlobal(), tracing.WithLogger(logs), backend)
 		if err != nil {
 			return out, err
 		}
@@ -150,7 +146,7 @@ func loadRun(ctx context.Context, cfg *config, label string, collector []string)
 	out.stats, _ = trStats()
 	out.logLines = logs.count()
 	out.logFirst = logs.first
-	if cfg.query != "" {
+	if verify && cfg.query != "" {
 		out.verify = verifyTraces(ctx, &jaegerquery.Client{BaseURL: cfg.query}, out.sum.traceIDs, cfg.verifyMax, secretsFor(token))
 	}
 	return out, nil

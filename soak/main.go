@@ -29,6 +29,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/uber/jaeger-client-go"
+
 	"github.com/tracewrap/tracewrap/tracing"
 )
 
@@ -53,6 +55,9 @@ type config struct {
 	spanRate      int           // requests/s of the tracer-only runs
 	spanDuration  time.Duration // their length
 }
+
+// nullReporterLabel names the traced run whose spans are discarded.
+const nullReporterLabel = "spans discarded (null reporter)"
 
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {
@@ -160,20 +165,28 @@ func run(ctx context.Context, cfg *config, logf func(string, ...any)) (*report, 
 
 	if !cfg.skipLoad {
 		logf("load: untraced handler, %d workers, %v", cfg.workers, cfg.duration)
-		un, err := loadRun(ctx, cfg, "", nil)
+		un, err := loadRun(ctx, cfg, "", nil, false)
 		if err != nil {
 			return rep, err
 		}
 		rep.loads = append(rep.loads, un)
+		// the wrappers' and the tracer's own cost, without a backend that
+		// takes this machine's cores to receive and store the spans
+		logf("load: traced, spans discarded (null reporter)")
+		nul, err := loadRun(ctx, cfg, nullReporterLabel, tracing.WithReporter(jaeger.NewNullReporter()), false)
+		if err != nil {
+			return rep, err
+		}
+		rep.loads = append(rep.loads, nul)
 		logf("load: traced, tracing.Init defaults (UDP agent %s)", cfg.agent)
-		udp, err := loadRun(ctx, cfg, "UDP agent (tracing.Init defaults)", nil)
+		udp, err := loadRun(ctx, cfg, "UDP agent (tracing.Init defaults)", tracing.WithAgent(cfg.agent), true)
 		if err != nil {
 			return rep, err
 		}
 		rep.loads = append(rep.loads, udp)
 		if cfg.collectorAddr != "" {
 			logf("load: traced, HTTP collector %s", cfg.collector)
-			h, err := loadRun(ctx, cfg, "HTTP collector (README, busy services)", []string{cfg.collector})
+			h, err := loadRun(ctx, cfg, "HTTP collector (README, busy services)", tracing.WithCollector(cfg.collector), true)
 			if err != nil {
 				return rep, err
 			}

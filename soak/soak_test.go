@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tracewrap/tracewrap/internal/testenv"
+	"github.com/tracewrap/tracewrap/tracing"
 )
 
 // The short versions of the soak's cases, run by `make test`: the same code
@@ -142,7 +143,7 @@ func TestLoadDeliveredShort(t *testing.T) {
 	cfg.query = testenv.JaegerQueryURL(t)
 	collector := testenv.JaegerCollectorURL(t)
 	cfg.duration, cfg.workers = time.Second, 4
-	out, err := loadRun(context.Background(), cfg, "HTTP collector", []string{collector})
+	out, err := loadRun(context.Background(), cfg, "HTTP collector", tracing.WithCollector(collector), true)
 	if err != nil {
 		t.Fatal(err)
 	}
