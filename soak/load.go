@@ -215,15 +215,11 @@ func verifyTraces(ctx context.Context, q *jaegerquery.Client, ids []string, max 
 func countSpans(v *verification, t *jaegerquery.Trace, secrets map[string]string) {
 	server, client := 0, 0
 	for _, s := range t.Spans {
-		for _, kv := range s.Tags {
-			if kv.Key == "span.kind" {
-				switch fmt.Sprint(kv.Value) {
-				case "server":
-					server++
-				case "client":
-					client++
-				}
-			}
+		switch s.Kind() { // OTLP's kind under Jaeger v2, else the span.kind tag
+		case "server":
+			server++
+		case "client":
+			client++
 		}
 	}
 	v.gotServer += min(server, 1)

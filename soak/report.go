@@ -118,7 +118,7 @@ func (r *report) markdown() string {
 			}
 			w("| %s | %d | %.0f | %s | %s | %s | %d |\n", name, l.sum.requests, l.sum.rps, ms(l.sum.p50), ms(l.sum.p99), ms(l.sum.max), l.sum.statusErr)
 		}
-		w("\n## Spans delivered\n\n`tracing.Stats` after Close; Jaeger's figures from its query API (`/api/traces/{id}`), for every trace of the run or a uniform sample.\n\n")
+		w("\n## Spans delivered\n\n`tracing.Stats` after Close; Jaeger's figures from its query API (read by internal/jaegerquery, one trace by id at a time), for every trace of the run or a uniform sample.\n\n")
 		w("| run | finished | sent | dropped | failed | traces | read back | server spans in Jaeger | client spans in Jaeger | delivered | tracer log lines | kernel UDP drops (buffer full / no port) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, l := range r.loads {
 			if l.label == "" || l.label == nullReporterLabel {
