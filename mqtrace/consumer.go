@@ -165,7 +165,8 @@ func (t *Tracing) startConsume(ctx context.Context, msgs []*primitive.MessageExt
 	}
 	if isSampled(cs.span) {
 		t.tagConsume(cs.span, c)
-		cs.span.SetTag(TagBatchSize, len(msgs))
+		v := core.VocabOf(cs.span)
+		v.Set(cs.span, core.KeyMessagingBatchSize, len(msgs))
 		oldest := msgs[0]
 		for _, m := range msgs[1:] {
 			if m.StoreTimestamp > 0 && m.StoreTimestamp < oldest.StoreTimestamp {
@@ -173,7 +174,7 @@ func (t *Tracing) startConsume(ctx context.Context, msgs []*primitive.MessageExt
 			}
 		}
 		if oldest.Queue != nil {
-			cs.span.SetTag(TagQueueID, oldest.Queue.QueueId)
+			v.Set(cs.span, core.KeyMessagingPartition, oldest.Queue.QueueId)
 		}
 		if oldest.StoreTimestamp > 0 {
 			cs.span.SetTag(TagStoreLatency, now.Sub(time.UnixMilli(oldest.StoreTimestamp)).Milliseconds())
@@ -201,7 +202,7 @@ func (t *Tracing) startConsume(ctx context.Context, msgs []*primitive.MessageExt
 func (t *Tracing) tagConsume(span opentracing.Span, c *Call) {
 	setDestination(span, c)
 	if c.ConsumerGroup != "" {
-		span.SetTag(TagConsumerGroup, c.ConsumerGroup)
+		core.VocabOf(span).Set(span, core.KeyMessagingConsumerGroup, c.ConsumerGroup)
 	}
 }
 

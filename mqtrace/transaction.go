@@ -158,7 +158,7 @@ func (a listenerAdapter) ExecuteLocalTransaction(msg *primitive.Message) primiti
 		setDestination(span, c)
 		tagTagsAndKeys(span, msg)
 		if id := msg.GetProperty(primitive.PropertyUniqueClientMessageIdKeyIndex); id != "" {
-			span.SetTag(TagMessageID, id)
+			core.VocabOf(span).Set(span, core.KeyMessagingMessageID, id)
 		}
 		if msg.TransactionId != "" {
 			span.SetTag(TagTxID, msg.TransactionId)
@@ -196,7 +196,7 @@ func (a listenerAdapter) CheckLocalTransaction(msg *primitive.MessageExt) primit
 	if isSampled(span) {
 		setDestination(span, c)
 		tagTagsAndKeys(span, &msg.Message)
-		span.SetTag(TagMessageID, msg.MsgId)
+		core.VocabOf(span).Set(span, core.KeyMessagingMessageID, msg.MsgId)
 		if msg.TransactionId != "" {
 			span.SetTag(TagTxID, msg.TransactionId)
 		}
