@@ -31,46 +31,46 @@ type Key uint8
 
 // The semantic keys. Their names in each vocabulary are in vocabTable.
 const (
-	KeyPeerAddress     Key = iota // the remote end as given (host:port, unix:path)
-	KeyPeerHostname               // remote host name (peer.hostname / server.address)
-	KeyPeerIPv4                   // remote IPv4 address (peer.ipv4 / server.address)
-	KeyPeerIPv6                   // remote IPv6 address (peer.ipv6 / server.address)
-	KeyPeerPort                   // remote port (peer.port / server.port)
-	KeyClientAddress              // a server's caller: host or IP (peer.* / client.address)
-	KeyClientPort                 // a server's caller: port (peer.port / client.port)
-	KeyPeerService                // the remote service name
-	KeyHTTPMethod                 // request method
-	KeyHTTPURL                    // full URL, redacted (http.url / url.full)
-	KeyHTTPPath                   // server: path (http.url / url.path)
-	KeyHTTPQuery                  // server: query, redacted (in http.url / url.query)
-	KeyHTTPStatusCode             // response status code
-	KeyHTTPRoute                  // the server's matched route
-	KeyHTTPHijacked               // the connection was hijacked
-	KeyRPCSystem                  // "grpc" (OpenTelemetry only)
-	KeyRPCService                 // package.Service (OpenTelemetry only)
-	KeyRPCMethod                  // Method (OpenTelemetry only)
-	KeyGRPCStatusCode             // the status: its name (OpenTracing), its number (OpenTelemetry)
-	KeyDBSystem                   // db.type (sql, redis, elasticsearch) / db.system.name (mysql, ...)
-	KeyDBNamespace                // db.instance / db.namespace
-	KeyDBUser                     // database user
-	KeyDBStatement                // db.statement / db.query.text
-	KeyDBStatementLength          // full size of a capped statement, in bytes
-	KeyDBOperation                // db.operation.name (OpenTelemetry only)
-	KeyDBRows                     // rows read by a query
-	KeyDBRowsAffected             // rows changed by an exec
-	KeyDBArgs                     // statement arguments (opt-in)
-	KeyMessagingSystem            // "rocketmq" (OpenTelemetry only)
-	KeyMessagingDestination       // topic
-	KeyMessagingOperation         // send, process (OpenTelemetry only)
-	KeyMessagingMessageID         // client-side message id
-	KeyMessagingConsumerGroup     // consumer group
-	KeyMessagingBatchSize         // messages in a batch
-	KeyMessagingPartition         // queue id
-	KeyMessagingPayload           // message body (opt-in)
-	KeyRocketMQTags               // message tags
-	KeyRocketMQKeys               // message keys
-	KeyRocketMQNamespace          // client namespace of the topic
-	KeyErrorType                  // class of a failure (OpenTelemetry only: error.type)
+	KeyPeerAddress            Key = iota // the remote end as given (host:port, unix:path)
+	KeyPeerHostname                      // remote host name (peer.hostname / server.address)
+	KeyPeerIPv4                          // remote IPv4 address (peer.ipv4 / server.address)
+	KeyPeerIPv6                          // remote IPv6 address (peer.ipv6 / server.address)
+	KeyPeerPort                          // remote port (peer.port / server.port)
+	KeyClientAddress                     // a server's caller: host or IP (peer.* / client.address)
+	KeyClientPort                        // a server's caller: port (peer.port / client.port)
+	KeyPeerService                       // the remote service name
+	KeyHTTPMethod                        // request method
+	KeyHTTPURL                           // full URL, redacted (http.url / url.full)
+	KeyHTTPPath                          // server: path (http.url / url.path)
+	KeyHTTPQuery                         // server: query, redacted (in http.url / url.query)
+	KeyHTTPStatusCode                    // response status code
+	KeyHTTPRoute                         // the server's matched route
+	KeyHTTPHijacked                      // the connection was hijacked
+	KeyRPCSystem                         // "grpc" (OpenTelemetry only)
+	KeyRPCService                        // package.Service (OpenTelemetry only)
+	KeyRPCMethod                         // Method (OpenTelemetry only)
+	KeyGRPCStatusCode                    // the status: its name (OpenTracing), its number (OpenTelemetry)
+	KeyDBSystem                          // db.type (sql, redis, elasticsearch) / db.system.name (mysql, ...)
+	KeyDBNamespace                       // db.instance / db.namespace
+	KeyDBUser                            // database user
+	KeyDBStatement                       // db.statement / db.query.text
+	KeyDBStatementLength                 // full size of a capped statement, in bytes
+	KeyDBOperation                       // db.operation.name (OpenTelemetry only)
+	KeyDBRows                            // rows read by a query
+	KeyDBRowsAffected                    // rows changed by an exec
+	KeyDBArgs                            // statement arguments (opt-in)
+	KeyMessagingSystem                   // "rocketmq" (OpenTelemetry only)
+	KeyMessagingDestination              // topic
+	KeyMessagingOperation                // send, process (OpenTelemetry only)
+	KeyMessagingMessageID                // client-side message id
+	KeyMessagingConsumerGroup            // consumer group
+	KeyMessagingBatchSize                // messages in a batch
+	KeyMessagingPartition                // queue id
+	KeyMessagingPayload                  // message body (opt-in)
+	KeyRocketMQTags                      // message tags
+	KeyRocketMQKeys                      // message keys
+	KeyRocketMQNamespace                 // client namespace of the topic
+	KeyErrorType                         // class of a failure (OpenTelemetry only: error.type)
 	numKeys
 )
 
