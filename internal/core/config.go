@@ -147,9 +147,6 @@ func (c *Config[T]) begin(call T) opentracing.Tracer {
 }
 
 func (c *Config[T]) start(tr opentracing.Tracer, call T, parent opentracing.SpanContext, def string, start time.Time, refs []opentracing.SpanReference) opentracing.Span {
-	if parent == nil && len(refs) > 0 && refs[0].Type == opentracing.FollowsFromRef && VocabFor(tr).otel {
-		parent, refs = refs[0].ReferencedContext, refs[1:]
-	}
 	so := &startOptions{parent: parent, refs: refs, start: start, component: c.componentTag, kind: c.kindTag}
 	so.list[0] = so
 	span := tr.StartSpan(c.OperationName(call, def), so.list[:]...)
@@ -160,16 +157,6 @@ func (c *Config[T]) start(tr opentracing.Tracer, call T, parent opentracing.Span
 	}
 	return span
 }
-
-// A span whose references are all FollowsFrom (a consumed batch, a
-// transaction check) belongs, on Jaeger, to the trace of its first
-// reference: jaeger-client-go takes the first reference as the span's parent
-// when none is ChildOf. The OpenTelemetry bridge takes only a ChildOf
-// reference as the parent and would make such a span the root of a new
-// trace, linked to the others. So on the OpenTelemetry vocabulary start hands
-// the first FollowsFrom reference over as the parent (the others stay
-// references, which the bridge turns into links): the span is in the same
-// trace on both backends.
 
 // StartFromContext starts a child of the span held by ctx and returns ctx
 // carrying the new span. When no span is made it returns (nil, ctx).

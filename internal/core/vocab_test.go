@@ -2,7 +2,6 @@ package core
 
 import (
 	"testing"
-	"time"
 
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/mocktracer"
@@ -65,63 +64,5 @@ func TestVocabTable(t *testing.T) {
 	OpenTelemetry.Set(nil, KeyRPCSystem, "grpc")
 	if tags := span.(*mocktracer.MockSpan).Tags(); len(tags) != 1 || tags["rpc.system"] != "grpc" {
 		t.Errorf("tags %v", tags)
-	}
-}
-
-// refTracer records the references each span starts with.
-type refTracer struct {
-	opentracing.Tracer
-	otel bool
-	refs [][]opentracing.SpanReference
-}
-
-func (r *refTracer) TagVocabulary() string {
-	if r.otel {
-		return OpenTelemetryVocabulary
-	}
-	return OpenTracingVocabulary
-}
-
-func (r *refTracer) StartSpan(name string, opts ...opentracing.StartSpanOption) opentracing.Span {
-	var o opentracing.StartSpanOptions
-	for _, opt := range opts {
-		opt.Apply(&o)
-	}
-	r.refs = append(r.refs, o.References)
-	return r.Tracer.StartSpan(name, opts...)
-}
-
-// On the OpenTelemetry vocabulary a span with only FollowsFrom references
-// gets the first as its parent (the bridge ignores FollowsFrom as a parent);
-// on OpenTracing's the references are handed over as they are.
-func TestFollowsFromOnlyBecomesParentOnOTel(t *testing.T) {
-	mt := mocktracer.New()
-	a, b := mt.StartSpan("a"), mt.StartSpan("b")
-	refs := []opentracing.SpanReference{opentracing.FollowsFrom(a.Context()), opentracing.FollowsFrom(b.Context())}
-	id := func(r opentracing.SpanReference) int { return r.ReferencedContext.(mocktracer.MockSpanContext).SpanID }
-	aID, bID := id(refs[0]), id(refs[1])
-	for _, otel := range []bool{true, false} {
-		rt := &refTracer{Tracer: mt, otel: otel}
-		New(Defaults[call]{}, WithTracer[call](rt)).Start(call{}, nil, "batch", time.Time{}, refs...).Finish()
-		got := rt.refs[0]
-		if len(got) != 2 || id(got[0]) != aID || id(got[1]) != bID || got[1].Type != opentracing.FollowsFromRef {
-			t.Fatalf("otel=%v: references %+v", otel, got)
-		}
-		want := opentracing.FollowsFromRef
-		if otel {
-			want = opentracing.ChildOfRef
-		}
-		if got[0].Type != want {
-			t.Errorf("otel=%v: first reference %v, want %v", otel, got[0].Type, want)
-		}
-		// A ChildOf parent stays the parent, the FollowsFrom stay as they are.
-		rt.refs = nil
-		New(Defaults[call]{}, WithTracer[call](rt)).Start(call{}, b.Context(), "msg", time.Time{}, refs[0]).Finish()
-		if got := rt.refs[0]; len(got) != 2 || got[0].Type != opentracing.ChildOfRef || id(got[0]) != bID || got[1].Type != opentracing.FollowsFromRef {
-			t.Errorf("otel=%v: with a parent: %+v", otel, got)
-		}
-	}
-	if refs[0].Type != opentracing.FollowsFromRef {
-		t.Error("the caller's references were changed")
 	}
 }
