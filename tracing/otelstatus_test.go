@@ -57,6 +57,20 @@ func TestErrorStatusOnBridge(t *testing.T) {
 	}
 }
 
+// Without the setter the bridge leaves the description empty: what the
+// setter is for.
+func TestBridgeAloneLeavesDescriptionEmpty(t *testing.T) {
+	core.RegisterErrorStatus(nil)
+	defer core.RegisterErrorStatus(SetErrorStatus)
+	bt, exp := newBridge(t, true)
+	span := bt.StartSpan("call")
+	core.RecordError(span, errors.New("connection refused"))
+	span.Finish()
+	if s := exp.GetSpans(); len(s) != 1 || s[0].Status.Code != codes.Error || s[0].Status.Description != "" {
+		t.Fatalf("spans %+v", s)
+	}
+}
+
 // A bridge given a bare SDK tracer does not offer its span: the status stays
 // Error, without a description, and nothing fails.
 func TestErrorStatusBareBridge(t *testing.T) {
