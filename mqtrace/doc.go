@@ -80,4 +80,13 @@
 // producer.WithInstanceName. A restarted transactional producer is asked by
 // the broker only after its first heartbeat that knows the broker (the first
 // comes 1 s after Start, then every 30 s): send something soon after Start.
+//
+// On the OpenTelemetry backend (the OpenTracing bridge over the SDK) the tags
+// follow the OpenTelemetry semantic conventions instead: messaging.system=rocketmq, messaging.destination.name,
+// messaging.operation.type (send, process), messaging.message.id,
+// messaging.consumer.group.name, messaging.batch.message_count,
+// messaging.rocketmq.message.tag/keys/namespace;
+// a failed call's status is Error with the error's message and error.type
+// (see the README's "Tag names and error status on the OpenTelemetry
+// backend").
 package mqtrace
