@@ -1,7 +1,7 @@
 # The project's commands. `make test` is what CI runs.
 GO ?= go
 # Packages whose tests drive the real RocketMQ broker; see testenv.RocketMQNameServer.
-ROCKETMQ_PKGS = ./internal/testenv/ ./mqtrace/
+ROCKETMQ_PKGS = ./internal/testenv/ ./mqtrace/ ./conformance/
 
 .PHONY: test demo check fuzz bench soak services-up services-down services-status
 

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/opentracing/opentracing-go"
-	"github.com/opentracing/opentracing-go/ext"
 	"github.com/opentracing/opentracing-go/log"
 
 	"github.com/tracewrap/tracewrap/internal/core"
@@ -32,8 +31,9 @@ type call struct {
 	// context was injected into the request in its place
 	forwarded bool
 	sampled   bool
-	depth     int  // nested Start calls on the same call's context
-	done      bool // finished
+	vocab     *core.Vocab // the tag vocabulary of span's tracer
+	depth     int         // nested Start calls on the same call's context
+	done      bool        // finished
 	// bodyHeld: the body is recorded in RecordRequestBody, after a chained
 	// instrumentation read it.
 	bodyHeld bool
@@ -125,13 +125,18 @@ func (c *call) begin(req *http.Request) {
 	if c.span == nil {
 		return
 	}
-	ext.DBType.Set(c.span, "elasticsearch")
+	v := core.VocabOf(c.span)
+	c.vocab = v
+	v.Set(c.span, core.KeyDBSystem, "elasticsearch")
 	sc, sampled := core.SampledContext(c.span) // once: some tracers box a copy per call
 	c.sampled = sampled
 	if c.sampled {
 		c.span.SetTag("es.endpoint", c.Endpoint)
+		if v.OTel() {
+			v.Set(c.span, core.KeyDBOperation, c.Endpoint)
+		}
 		if c.Method != "" {
-			ext.HTTPMethod.Set(c.span, c.Method)
+			v.Set(c.span, core.KeyHTTPMethod, c.Method)
 		}
 		if c.Path != "" {
 			c.span.SetTag("es.path", c.Path)
@@ -177,10 +182,10 @@ func (c *call) recordBody(req *http.Request) {
 				return
 			}
 		}
-		v, cut := core.Truncate(s, max)
-		ext.DBStatement.Set(c.span, v)
+		t, cut := core.Truncate(s, max)
+		c.vocab.Set(c.span, core.KeyDBStatement, t)
 		if (cut || !whole) && req.ContentLength > 0 && !isGzip(req.Header) {
-			c.span.SetTag("db.statement.length", req.ContentLength)
+			c.vocab.Set(c.span, core.KeyDBStatementLength, req.ContentLength)
 		}
 	case bodyBulkSummary:
 		if req.Body == nil || req.Body == http.NoBody {
@@ -269,9 +274,9 @@ func (c *call) afterRequest(req *http.Request) {
 		}
 	}
 	if c.sampled && req != nil && req.URL != nil {
-		ext.HTTPUrl.Set(c.span, core.RedactURL(req.URL, false))
+		c.vocab.Set(c.span, core.KeyHTTPURL, core.RedactURL(req.URL, false))
 		if req.URL.Host != "" {
-			core.ParsePeer(req.URL.Host).Apply(c.span)
+			core.ParsePeer(req.URL.Host).Apply(c.span, c.vocab)
 		}
 	}
 }
@@ -304,7 +309,11 @@ func (c *call) finish() {
 	span, err := c.span, c.err
 	c.span = nil
 	if c.StatusCode != 0 {
-		ext.HTTPStatusCode.Set(span, uint16(c.StatusCode))
+		if c.vocab.OTel() {
+			c.vocab.Set(span, core.KeyHTTPStatusCode, c.StatusCode)
+		} else {
+			c.vocab.Set(span, core.KeyHTTPStatusCode, uint16(c.StatusCode))
+		}
 		if c.StatusCode >= 400 {
 			if _, ok := err.(*StatusError); !ok {
 				err = &StatusError{StatusCode: c.StatusCode, Err: err}
@@ -319,7 +328,7 @@ func (c *call) finish() {
 			if ops, n, ok := c.bulk.result(); ok {
 				span.SetTag("es.bulk.operations", ops)
 				span.SetTag("es.bulk.bytes", n)
-				ext.DBStatement.Set(span, "bulk: "+strconv.FormatInt(ops, 10)+" operations, "+strconv.FormatInt(n, 10)+" bytes")
+				c.vocab.Set(span, core.KeyDBStatement, "bulk: "+strconv.FormatInt(ops, 10)+" operations, "+strconv.FormatInt(n, 10)+" bytes")
 			}
 		}
 	}

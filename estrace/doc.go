@@ -81,4 +81,12 @@
 // get, search, count, indices, cluster, cat, nodes) decode 7.17 answers.
 // APIs newer than the server (ES|QL, inference, connectors, ...) are
 // answered 4xx and traced as errors with the status as error.kind.
+//
+// On the OpenTelemetry backend (the OpenTracing bridge over the SDK) the tags
+// follow the OpenTelemetry semantic conventions instead: db.system.name=elasticsearch, db.operation.name (the endpoint),
+// db.query.text, http.request.method, http.response.status_code, url.full,
+// server.address/port;
+// a failed call's status is Error with the error's message and error.type
+// (see the README's "Tag names and error status on the OpenTelemetry
+// backend").
 package estrace

@@ -78,8 +78,10 @@ func (c *client) start(ctx context.Context, call Call, cc *grpc.ClientConn) (ope
 	sctx := opentracing.ContextWithSpan(ctx, span)
 	sc, sampled := core.SampledContext(span) // once: some tracers box a copy per call
 	if sampled {
+		v := core.VocabOf(span)
+		tagMethod(span, v, call.Method)
 		if cc != nil {
-			tagTarget(span, cc.Target())
+			tagTarget(span, v, cc.Target())
 		}
 		if c.s.mdTags {
 			md, _ := metadata.FromOutgoingContext(ctx)
@@ -91,7 +93,7 @@ func (c *client) start(ctx context.Context, call Call, cc *grpc.ClientConn) (ope
 
 func (c *client) finish(ctx context.Context, span opentracing.Span, call Call, req, resp any, err error) {
 	call.Code = codeOf(err)
-	tagCode(span, call.Code)
+	tagCode(span, core.VocabOf(span), call.Code)
 	if c.s.decorator != nil {
 		c.s.decorator(ctx, span, call.Method, req, resp, err)
 	}

@@ -72,4 +72,11 @@
 // whose Context, SetBaggageItem or sampling.priority tag start the real one
 // on demand; the client interceptors (without a span decorator) send the
 // caller's context on instead of a child span's.
+//
+// On the OpenTelemetry backend (the OpenTracing bridge over the SDK) the tags
+// follow the OpenTelemetry semantic conventions instead: rpc.system=grpc, rpc.service, rpc.method, rpc.grpc.status_code (the
+// number), server.address/server.port (client), client.address (server);
+// a failed call's status is Error with the error's message and error.type
+// (see the README's "Tag names and error status on the OpenTelemetry
+// backend").
 package grpctrace

@@ -61,8 +61,10 @@ func (s *server) start(ctx context.Context, call Call) (opentracing.Span, bool) 
 	}
 	sampled := core.IsSampled(span)
 	if sampled {
+		v := core.VocabOf(span)
+		tagMethod(span, v, call.Method)
 		if p, ok := peer.FromContext(ctx); ok {
-			tagAddr(span, p.Addr)
+			tagAddr(span, v, p.Addr)
 		}
 		s.s.tagMetadata(span, md)
 	}
@@ -71,7 +73,7 @@ func (s *server) start(ctx context.Context, call Call) (opentracing.Span, bool) 
 
 func (s *server) finish(ctx context.Context, span opentracing.Span, call Call, req, resp any, err error) {
 	call.Code = codeOf(err)
-	tagCode(span, call.Code)
+	tagCode(span, core.VocabOf(span), call.Code)
 	if s.s.decorator != nil {
 		s.s.decorator(ctx, span, call.Method, req, resp, err)
 	}
@@ -86,7 +88,7 @@ func (s *server) finish(ctx context.Context, span opentracing.Span, call Call, r
 func (s *server) finishPanic(ctx context.Context, span opentracing.Span, call Call, p any) {
 	msg, _ := core.Truncate(fmt.Sprint("panic: ", p), s.s.MaxStatementSize)
 	call.Code = codes.Internal
-	tagCode(span, call.Code)
+	tagCode(span, core.VocabOf(span), call.Code)
 	core.RecordErrorKind(span, "panic", msg)
 	s.s.Finish(span, call, nil, time.Time{})
 }

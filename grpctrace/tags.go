@@ -15,7 +15,6 @@ import (
 )
 
 const (
-	statusCodeTag     = "grpc.status_code"
 	mdTagPrefix       = "grpc.metadata."
 	maxMetadataTags   = 32
 	maxMetadataValue  = 256
@@ -36,17 +35,38 @@ var codeTags = func() (t [17]any) {
 	return t
 }()
 
-func tagCode(span opentracing.Span, c codes.Code) {
-	if int(c) < len(codeTags) {
-		span.SetTag(statusCodeTag, codeTags[c])
-		return
+// tagCode sets the call's status: grpc.status_code, the code's name, in
+// OpenTracing's vocabulary; rpc.grpc.status_code, its number, in
+// OpenTelemetry's.
+func tagCode(span opentracing.Span, v *core.Vocab, c codes.Code) {
+	switch {
+	case v.OTel():
+		v.Set(span, core.KeyGRPCStatusCode, int(c)) // small ints box without allocating
+	case int(c) < len(codeTags):
+		v.Set(span, core.KeyGRPCStatusCode, codeTags[c])
+	default:
+		v.Set(span, core.KeyGRPCStatusCode, c.String())
 	}
-	span.SetTag(statusCodeTag, c.String())
 }
 
-// tagAddr sets peer.* from a connection's remote address: TCP (IPv4, IPv6)
-// or a unix socket.
-func tagAddr(span opentracing.Span, a net.Addr) {
+// tagMethod sets, in OpenTelemetry's vocabulary, rpc.system, rpc.service and
+// rpc.method from a full method name "/package.Service/Method" (OpenTracing
+// has no such tags: the span's name is the full method).
+func tagMethod(span opentracing.Span, v *core.Vocab, fullMethod string) {
+	if !v.OTel() {
+		return
+	}
+	v.Set(span, core.KeyRPCSystem, "grpc")
+	name := strings.TrimPrefix(fullMethod, "/")
+	if svc, m, ok := strings.Cut(name, "/"); ok {
+		v.Set(span, core.KeyRPCService, svc)
+		v.Set(span, core.KeyRPCMethod, m)
+	}
+}
+
+// tagAddr sets the caller's address (peer.*; OpenTelemetry: client.*) from a
+// connection's remote address: TCP (IPv4, IPv6) or a unix socket.
+func tagAddr(span opentracing.Span, v *core.Vocab, a net.Addr) {
 	switch a := a.(type) {
 	case nil:
 	case *net.TCPAddr:
@@ -60,17 +80,17 @@ func tagAddr(span opentracing.Span, a net.Addr) {
 		} else {
 			p.Address = a.String()
 		}
-		p.Apply(span)
+		p.ApplyClient(span, v)
 	case *net.UnixAddr:
-		span.SetTag("peer.address", "unix:"+a.Name)
+		core.Peer{Address: "unix:" + a.Name}.ApplyClient(span, v)
 	default:
-		core.ParsePeer(a.String()).Apply(span)
+		core.ParsePeer(a.String()).ApplyClient(span, v)
 	}
 }
 
 // tagTarget sets peer.* from a ClientConn's target ("dns:///host:port",
 // "passthrough:///host:port", "host:port", "unix:///path").
-func tagTarget(span opentracing.Span, target string) {
+func tagTarget(span opentracing.Span, v *core.Vocab, target string) {
 	if scheme, rest, ok := strings.Cut(target, "://"); ok && scheme != "unix" && scheme != "unix-abstract" {
 		// "dns://authority/host:port": drop the resolver's authority.
 		if i := strings.IndexByte(rest, '/'); i >= 0 {
@@ -78,7 +98,7 @@ func tagTarget(span opentracing.Span, target string) {
 		}
 		target = rest
 	}
-	core.ParsePeer(target).Apply(span)
+	core.ParsePeer(target).Apply(span, v)
 }
 
 // taggableKey: never credentials, binary values, gRPC's own keys or the

@@ -117,7 +117,7 @@ func TestSearchElasticsearchError(t *testing.T) {
 // traced in the original order's trace: the order's local transaction is
 // left UNKNOWN ("hold"), the order process is stopped and started again, the
 // broker asks the new process, which finds the order row and commits; the
-// check span follows from the half-message send, its SQL is its child, and
+// check span is a child of the half-message send, its SQL is its child, and
 // the inventory then consumes the message in the same trace. A new order
 // afterwards shows the restarted process serves normally.
 func TestTransactionCheckAfterOrderRestart(t *testing.T) {
@@ -157,8 +157,8 @@ func TestTransactionCheckAfterOrderRestart(t *testing.T) {
 	if check == nil {
 		t.Fatalf("no committing check-transaction span under the half send\n%s", render(tr))
 	}
-	if pid, ref := check.Parent(); pid != half.SpanID || ref != "FOLLOWS_FROM" {
-		t.Errorf("check span's parent %s (%s), want FOLLOWS_FROM the half send %s", pid, ref, half.SpanID)
+	if pid, ref := check.Parent(); pid != half.SpanID || ref != "CHILD_OF" {
+		t.Errorf("check span's parent %s (%s), want CHILD_OF the half send %s", pid, ref, half.SpanID)
 	}
 	if check.ProcessID == tx.ProcessID {
 		t.Errorf("the committing check ran in the process that sent the message, not in the restarted one")

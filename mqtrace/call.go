@@ -10,7 +10,8 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/consumer"
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/opentracing/opentracing-go"
-	"github.com/opentracing/opentracing-go/ext"
+
+	"github.com/tracewrap/tracewrap/internal/core"
 )
 
 // Operations of a Call; the default span name is "<operation> <topic>".
@@ -187,20 +188,21 @@ func txState(s primitive.LocalTransactionState) string {
 func (t *Tracing) tagMessage(span opentracing.Span, m *primitive.Message, max int) {
 	tagTagsAndKeys(span, m)
 	if t.payload {
-		span.SetTag(TagPayload, payload(m.Body, max))
+		core.VocabOf(span).Set(span, core.KeyMessagingPayload, payload(m.Body, max))
 	}
 }
 
 // tagReceived sets the tags of one consumed (or checked) message.
 func (t *Tracing) tagReceived(span opentracing.Span, m *primitive.MessageExt, now time.Time, max int) {
 	t.tagMessage(span, &m.Message, max)
-	span.SetTag(TagMessageID, m.MsgId)
+	v := core.VocabOf(span)
+	v.Set(span, core.KeyMessagingMessageID, m.MsgId)
 	if m.OffsetMsgId != "" {
 		span.SetTag(TagOffsetMsgID, m.OffsetMsgId)
 	}
 	span.SetTag(TagReconsumeTimes, m.ReconsumeTimes)
 	if m.Queue != nil {
-		span.SetTag(TagQueueID, m.Queue.QueueId)
+		v.Set(span, core.KeyMessagingPartition, m.Queue.QueueId)
 		if m.Queue.BrokerName != "" {
 			span.SetTag(TagBroker, m.Queue.BrokerName)
 		}
@@ -213,11 +215,12 @@ func (t *Tracing) tagReceived(span opentracing.Span, m *primitive.MessageExt, no
 
 // tagTagsAndKeys sets the message's tags and keys, as the user set them.
 func tagTagsAndKeys(span opentracing.Span, m *primitive.Message) {
-	if v := m.GetProperty(primitive.PropertyTags); v != "" {
-		span.SetTag(TagTags, v)
+	v := core.VocabOf(span)
+	if s := m.GetProperty(primitive.PropertyTags); s != "" {
+		v.Set(span, core.KeyRocketMQTags, s)
 	}
-	if v := m.GetProperty(primitive.PropertyKeys); v != "" {
-		span.SetTag(TagKeys, v)
+	if s := m.GetProperty(primitive.PropertyKeys); s != "" {
+		v.Set(span, core.KeyRocketMQKeys, s)
 	}
 }
 
@@ -225,9 +228,10 @@ func tagSendResult(span opentracing.Span, r *primitive.SendResult) {
 	if r == nil {
 		return
 	}
+	v := core.VocabOf(span)
 	span.SetTag(TagSendStatus, sendStatus(r.Status))
 	if r.MsgID != "" {
-		span.SetTag(TagMessageID, r.MsgID)
+		v.Set(span, core.KeyMessagingMessageID, r.MsgID)
 	}
 	if r.OffsetMsgID != "" {
 		span.SetTag(TagOffsetMsgID, r.OffsetMsgID)
@@ -236,16 +240,29 @@ func tagSendResult(span opentracing.Span, r *primitive.SendResult) {
 		span.SetTag(TagTxID, r.TransactionID)
 	}
 	if q := r.MessageQueue; q != nil {
-		span.SetTag(TagQueueID, q.QueueId)
+		v.Set(span, core.KeyMessagingPartition, q.QueueId)
 		span.SetTag(TagBroker, q.BrokerName)
 	}
 	span.SetTag(TagQueueOffset, r.QueueOffset)
 }
 
+// setDestination sets the topic and namespace, and in OpenTelemetry's
+// vocabulary messaging.system and messaging.operation.type (send for
+// producer spans, process for consumer spans).
 func setDestination(span opentracing.Span, c *Call) {
-	ext.MessageBusDestination.Set(span, c.Topic)
+	v := core.VocabOf(span)
+	v.Set(span, core.KeyMessagingDestination, c.Topic)
 	if c.Namespace != "" {
-		span.SetTag(TagNamespace, c.Namespace)
+		v.Set(span, core.KeyRocketMQNamespace, c.Namespace)
+	}
+	if v.OTel() {
+		v.Set(span, core.KeyMessagingSystem, "rocketmq")
+		switch c.Operation {
+		case OpSend:
+			v.Set(span, core.KeyMessagingOperation, "send")
+		case OpConsume, OpCheckTransaction:
+			v.Set(span, core.KeyMessagingOperation, "process")
+		}
 	}
 }
 
@@ -286,7 +303,7 @@ func (c *Call) learnNamespace(span opentracing.Span, qualified string) {
 	if _, ns := splitTopic(qualified); ns != "" {
 		c.Namespace = ns
 		if isSampled(span) {
-			span.SetTag(TagNamespace, ns)
+			core.VocabOf(span).Set(span, core.KeyRocketMQNamespace, ns)
 		}
 	}
 }

@@ -79,8 +79,9 @@ func (t *Tracing) runConsume(ctx context.Context, msgs []*primitive.MessageExt, 
 }
 
 // StartConsumeSpan starts the consume span of messages a pull consumer (or
-// any other code) received: ChildOf the producer's context for one message,
-// FollowsFrom every message's context for a batch. It returns ctx carrying
+// any other code) received: ChildOf the producer's context for one message;
+// for a batch, ChildOf the first message's context and FollowsFrom every
+// other message's. It returns ctx carrying
 // the span and a func that records the outcome and finishes the span(s); the
 // func is never nil and is safe to call once.
 func StartConsumeSpan(ctx context.Context, msgs ...*primitive.MessageExt) (context.Context, func(consumer.ConsumeResult, error)) {
@@ -137,9 +138,14 @@ func (t *Tracing) startConsume(ctx context.Context, msgs []*primitive.MessageExt
 		return cs, opentracing.ContextWithSpan(ctx, cs.span)
 	}
 
-	// A batch has many parents: FollowsFrom each message's producer.
+	// A batch has many parents: the span is ChildOf the first message that
+	// carries a context and FollowsFrom every other one. Every backend then
+	// puts it in the first message's trace (jaeger would take the last
+	// FollowsFrom as the parent, the OpenTelemetry bridge none: a new root)
+	// and keeps the others as references (the bridge: links).
 	parents := make([]opentracing.SpanContext, len(msgs))
-	refs := make([]opentracing.SpanReference, 0, len(msgs))
+	refs := make([]opentracing.SpanReference, 0, len(msgs)-1)
+	var first opentracing.SpanContext
 	var invalid int
 	var firstErr error
 	tr := t.consume.Tracer()
@@ -153,10 +159,14 @@ func (t *Tracing) startConsume(ctx context.Context, msgs []*primitive.MessageExt
 		}
 		if sc != nil {
 			parents[i] = sc
-			refs = append(refs, opentracing.FollowsFrom(sc))
+			if first == nil {
+				first = sc
+			} else {
+				refs = append(refs, opentracing.FollowsFrom(sc))
+			}
 		}
 	}
-	cs.span = t.consume.Start(c, nil, name, time.Time{}, refs...)
+	cs.span = t.consume.Start(c, first, name, time.Time{}, refs...)
 	if cs.span == nil {
 		return nil, ctx
 	}
@@ -165,7 +175,8 @@ func (t *Tracing) startConsume(ctx context.Context, msgs []*primitive.MessageExt
 	}
 	if isSampled(cs.span) {
 		t.tagConsume(cs.span, c)
-		cs.span.SetTag(TagBatchSize, len(msgs))
+		v := core.VocabOf(cs.span)
+		v.Set(cs.span, core.KeyMessagingBatchSize, len(msgs))
 		oldest := msgs[0]
 		for _, m := range msgs[1:] {
 			if m.StoreTimestamp > 0 && m.StoreTimestamp < oldest.StoreTimestamp {
@@ -173,7 +184,7 @@ func (t *Tracing) startConsume(ctx context.Context, msgs []*primitive.MessageExt
 			}
 		}
 		if oldest.Queue != nil {
-			cs.span.SetTag(TagQueueID, oldest.Queue.QueueId)
+			v.Set(cs.span, core.KeyMessagingPartition, oldest.Queue.QueueId)
 		}
 		if oldest.StoreTimestamp > 0 {
 			cs.span.SetTag(TagStoreLatency, now.Sub(time.UnixMilli(oldest.StoreTimestamp)).Milliseconds())
@@ -201,7 +212,7 @@ func (t *Tracing) startConsume(ctx context.Context, msgs []*primitive.MessageExt
 func (t *Tracing) tagConsume(span opentracing.Span, c *Call) {
 	setDestination(span, c)
 	if c.ConsumerGroup != "" {
-		span.SetTag(TagConsumerGroup, c.ConsumerGroup)
+		core.VocabOf(span).Set(span, core.KeyMessagingConsumerGroup, c.ConsumerGroup)
 	}
 }
 

@@ -74,7 +74,7 @@ func TestBatchSendEachMessageCarriesContext(t *testing.T) {
 	}
 }
 
-func TestBatchConsumeFollowsFromEveryMessage(t *testing.T) {
+func TestBatchConsumeChildOfFirstFollowsFromOthers(t *testing.T) {
 	tr, rep := tracetest.Jaeger(t, "batch", true)
 	trc := New(WithTracer(tr), WithMessageSpans())
 	topic := uniq(t, "t")
@@ -118,14 +118,27 @@ func TestBatchConsumeFollowsFromEveryMessage(t *testing.T) {
 	if batch == nil || len(perMsg) != 3 {
 		t.Fatalf("batch %v, %d message spans", batch, len(perMsg))
 	}
+	// ChildOf the first message's send (the batch is in its trace, on
+	// jaeger and on the OpenTelemetry bridge alike), FollowsFrom the others.
 	refs := batch.References()
 	if len(refs) != 3 {
 		t.Fatalf("batch span has %d references", len(refs))
 	}
-	for _, r := range refs {
-		if r.Type != opentracing.FollowsFromRef || sendByID[r.ReferencedContext.(jaeger.SpanContext).SpanID()] == nil {
-			t.Fatalf("reference %v is not FollowsFrom a send span", r)
+	seen := map[jaeger.SpanID]bool{}
+	for i, r := range refs {
+		want := opentracing.FollowsFromRef
+		if i == 0 {
+			want = opentracing.ChildOfRef
 		}
+		id := r.ReferencedContext.(jaeger.SpanContext).SpanID()
+		if r.Type != want || sendByID[id] == nil || seen[id] {
+			t.Fatalf("reference %d %v is not %v a send span", i, r, want)
+		}
+		seen[id] = true
+	}
+	first := sendByID[refs[0].ReferencedContext.(jaeger.SpanContext).SpanID()]
+	if batch.SpanContext().ParentID() != first.SpanContext().SpanID() || batch.SpanContext().TraceID() != first.SpanContext().TraceID() {
+		t.Fatal("the batch span is not in its first message's trace")
 	}
 	if batch.Tags()[TagBatchSize] != 3 {
 		t.Fatalf("batch tags %v", batch.Tags())

@@ -15,14 +15,26 @@
 // every message's properties one by one (batches included), never replacing
 // the user's, and never with a property separator, an empty entry, a name
 // the client or broker acts on (DELAY, TAGS, ...) or baggage beyond 8 KiB
-// (what is left out is counted in one span log). A consumed message becomes "consume <topic>", ChildOf its
-// producer's span; a consumed batch one span that FollowsFrom every message
-// (WithMessageSpans adds one span per message). The Subscribe callback's ctx
+// (what is left out is counted in one span log). A consumed message becomes
+// "consume <topic>", ChildOf its producer's span; a consumed batch one span
+// that is ChildOf the first message's context and FollowsFrom every other
+// message's (WithMessageSpans adds one span per message). The Subscribe
+// callback's ctx
 // holds the consume span. SendMessageInTransaction becomes "transaction
 // <topic>" with the half-message send and "local-transaction <topic>" as
-// children; each broker check a "check-transaction <topic>" span that
-// FollowsFrom the half message's context. A missing or corrupt context in a
-// message starts a new root span and never fails consumption.
+// children; each broker check a "check-transaction <topic>" span, ChildOf
+// the half message's context. A missing or corrupt context in a message
+// starts a new root span and never fails consumption.
+//
+// Why ChildOf: a span started by a message belongs to the trace of the
+// message's producer on every backend. Jaeger makes the last of several
+// FollowsFrom references a span's parent, and the OpenTelemetry bridge makes
+// a span with no ChildOf reference the root of a new trace, linked to the
+// rest; so the check and a batch's span name the (first) message they were
+// started by as ChildOf. The other messages of a batch stay FollowsFrom
+// references: Jaeger shows them as references, the bridge as links
+// (attribute ot-span-reference-type=follows-from-ref), and each message's
+// own trace reaches the batch through them (or through WithMessageSpans).
 //
 // Send spans are span.kind=producer, consume spans consumer. The
 // "transaction" and "local-transaction" spans have no kind: they are the
@@ -68,4 +80,13 @@
 // producer.WithInstanceName. A restarted transactional producer is asked by
 // the broker only after its first heartbeat that knows the broker (the first
 // comes 1 s after Start, then every 30 s): send something soon after Start.
+//
+// On the OpenTelemetry backend (the OpenTracing bridge over the SDK) the tags
+// follow the OpenTelemetry semantic conventions instead: messaging.system=rocketmq, messaging.destination.name,
+// messaging.operation.type (send, process), messaging.message.id,
+// messaging.consumer.group.name, messaging.batch.message_count,
+// messaging.rocketmq.message.tag/keys/namespace;
+// a failed call's status is Error with the error's message and error.type
+// (see the README's "Tag names and error status on the OpenTelemetry
+// backend").
 package mqtrace

@@ -102,7 +102,7 @@ func injectBatch(span opentracing.Span, msg *primitive.Message) {
 	}
 	if body, n, ok := appendBatchProperties(msg.Body, b.String()); ok {
 		msg.Body = body
-		span.SetTag(TagBatchSize, n)
+		core.VocabOf(span).Set(span, core.KeyMessagingBatchSize, n)
 	}
 }
 

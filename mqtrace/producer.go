@@ -227,7 +227,7 @@ func (t *Tracing) tagSend(span opentracing.Span, c *Call) {
 	if len(c.Messages) == 1 {
 		t.tagMessage(span, c.Messages[0], t.produce.MaxStatementSize)
 	} else {
-		span.SetTag(TagBatchSize, len(c.Messages))
+		core.VocabOf(span).Set(span, core.KeyMessagingBatchSize, len(c.Messages))
 	}
 	if c.Messages[0].GetProperty(primitive.PropertyTransactionPrepared) == "true" {
 		span.SetTag(TagTxHalf, true)

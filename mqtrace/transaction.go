@@ -19,8 +19,8 @@ import (
 // ExecuteLocalTransaction is the one given to SendMessageInTransaction, with
 // the "local-transaction <topic>" span in it, so the work done with it (SQL,
 // HTTP, ...) joins the trace. The ctx of CheckLocalTransaction carries a
-// "check-transaction <topic>" span that FollowsFrom the context the message
-// was produced in, wherever and whenever the broker's check arrives.
+// "check-transaction <topic>" span, ChildOf the context the message was
+// produced in, wherever and whenever the broker's check arrives.
 type TransactionListener interface {
 	ExecuteLocalTransaction(ctx context.Context, msg *primitive.Message) primitive.LocalTransactionState
 	CheckLocalTransaction(ctx context.Context, msg *primitive.MessageExt) primitive.LocalTransactionState
@@ -158,7 +158,7 @@ func (a listenerAdapter) ExecuteLocalTransaction(msg *primitive.Message) primiti
 		setDestination(span, c)
 		tagTagsAndKeys(span, msg)
 		if id := msg.GetProperty(primitive.PropertyUniqueClientMessageIdKeyIndex); id != "" {
-			span.SetTag(TagMessageID, id)
+			core.VocabOf(span).Set(span, core.KeyMessagingMessageID, id)
 		}
 		if msg.TransactionId != "" {
 			span.SetTag(TagTxID, msg.TransactionId)
@@ -184,11 +184,10 @@ func (a listenerAdapter) CheckLocalTransaction(msg *primitive.MessageExt) primit
 	sc, xerr := core.Extract(cfg.Tracer(), opentracing.TextMap, (*propertyReader)(&msg.Message))
 	var span opentracing.Span
 	name := t.names.get(OpCheckTransaction, c.Topic)
-	if sc != nil {
-		span = cfg.Start(c, nil, name, time.Time{}, opentracing.FollowsFrom(sc))
-	} else {
-		span = cfg.Start(c, nil, name, time.Time{})
-	}
+	// ChildOf the half message's context (nil: a new root): the check
+	// belongs to the producer's trace on every backend (the OpenTelemetry
+	// bridge makes a FollowsFrom-only span a new root).
+	span = cfg.Start(c, sc, name, time.Time{})
 	if span == nil {
 		return a.p.l.CheckLocalTransaction(ctx, msg)
 	}
@@ -196,7 +195,7 @@ func (a listenerAdapter) CheckLocalTransaction(msg *primitive.MessageExt) primit
 	if isSampled(span) {
 		setDestination(span, c)
 		tagTagsAndKeys(span, &msg.Message)
-		span.SetTag(TagMessageID, msg.MsgId)
+		core.VocabOf(span).Set(span, core.KeyMessagingMessageID, msg.MsgId)
 		if msg.TransactionId != "" {
 			span.SetTag(TagTxID, msg.TransactionId)
 		}

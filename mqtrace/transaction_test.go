@@ -159,7 +159,7 @@ func TestTransactionUnknownThenCheck(t *testing.T) {
 	half := finished(tr, "send "+topic)[0]
 	c := checks[0]
 	if c.SpanContext.TraceID != half.SpanContext.TraceID || c.ParentID != half.SpanContext.SpanID {
-		t.Fatal("check span does not follow from the half-message send")
+		t.Fatal("check span is not a child of the half-message send")
 	}
 	if c.Tag(TagTxState) != "COMMIT" || c.Tag(TagTxCheckTimes) == nil || c.Tag(TagMessageID) == nil {
 		t.Fatalf("check tags %v", c.Tags())
@@ -217,9 +217,9 @@ func TestTransactionCheckOnFreshProducerAfterRestart(t *testing.T) {
 		t.Fatal("check on the fresh producer is not in the original trace")
 	}
 	refs := c.References()
-	if len(refs) != 1 || refs[0].Type != opentracing.FollowsFromRef ||
+	if len(refs) != 1 || refs[0].Type != opentracing.ChildOfRef ||
 		refs[0].ReferencedContext.(jaeger.SpanContext).SpanID() != half.SpanContext().SpanID() {
-		t.Fatalf("check references %v, want FollowsFrom the half send", refs)
+		t.Fatalf("check references %v, want ChildOf the half send", refs)
 	}
 	if c.Tags()[TagTxState] != "COMMIT" || c.Tags()[TagTxCheckTimes] == nil || c.BaggageItem("tenant") != "acme" {
 		t.Fatalf("check tags %v", c.Tags())

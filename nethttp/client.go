@@ -94,10 +94,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return base.RoundTrip(req)
 	}
 	sc, sampled := core.SampledContext(span) // once: some tracers box a copy per call
+	v := core.VocabOf(span)
 	if sampled {
-		tagMethod(span, req.Method)
-		tagURL(span, req.URL, t.s.keepQuery, maxURLLen(t.s))
-		tagClientPeer(span, req)
+		tagMethod(span, v, req.Method)
+		tagURL(span, v, req.URL, t.s.keepQuery, maxURLLen(t.s))
+		tagClientPeer(span, v, req)
 		tagHeaders(span, req.Header, t.s.headers, false, t.s.MaxStatementSize)
 	}
 
@@ -112,7 +113,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		t.s.Finish(span, req, err, time.Time{})
 		return resp, err
 	}
-	tagStatus(span, resp.StatusCode)
+	tagStatus(span, v, resp.StatusCode)
 	if sampled {
 		tagHeaders(span, resp.Header, t.s.headers, true, t.s.MaxStatementSize)
 	}
@@ -198,7 +199,7 @@ func (b *body) end(err error) bool {
 
 // tagClientPeer tags the server's host and port from the URL, with the
 // scheme's default port when none is given.
-func tagClientPeer(span opentracing.Span, req *http.Request) {
+func tagClientPeer(span opentracing.Span, v *core.Vocab, req *http.Request) {
 	if req.URL == nil || req.URL.Host == "" {
 		return
 	}
@@ -211,5 +212,5 @@ func tagClientPeer(span opentracing.Span, req *http.Request) {
 			p.Port = 80
 		}
 	}
-	p.Apply(span)
+	p.Apply(span, v)
 }

@@ -75,4 +75,12 @@
 // after http.Client.Timeout). Every redirect hop is its own span, a child of
 // the caller's span. WithClientTrace logs DNS, connect, TLS and first-byte
 // events for sampled spans.
+//
+// On the OpenTelemetry backend (the OpenTracing bridge over the SDK) the tags
+// follow the OpenTelemetry semantic conventions instead: http.request.method, http.response.status_code, http.route (the
+// path template), url.full (client), url.path and url.query (server),
+// server.address/server.port (client), client.address/client.port (server);
+// a failed call's status is Error with the error's message and error.type
+// (see the README's "Tag names and error status on the OpenTelemetry
+// backend").
 package nethttp

@@ -56,27 +56,28 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sampled := core.IsSampled(span)
+	v := core.VocabOf(span)
 	if sampled {
-		tagMethod(span, r.Method)
-		tagURL(span, r.URL, h.s.keepQuery, maxURLLen(h.s))
-		core.ParsePeer(r.RemoteAddr).Apply(span)
+		tagMethod(span, v, r.Method)
+		tagServerURL(span, v, r.URL, h.s.keepQuery, maxURLLen(h.s))
+		core.ParsePeer(r.RemoteAddr).ApplyClient(span, v)
 		tagHeaders(span, r.Header, h.s.headers, false, h.s.MaxStatementSize)
 	}
 	rw := &responseWriter{ResponseWriter: w}
 	r2 := r.WithContext(opentracing.ContextWithSpan(r.Context(), span))
 	defer func() {
 		if p := recover(); p != nil {
-			h.finishPanic(span, r2, rw, p)
+			h.finishPanic(span, v, r2, rw, p)
 			panic(p)
 		}
 	}()
 	h.next.ServeHTTP(rw.wrap(), r2)
-	h.finish(span, r2, rw, sampled)
+	h.finish(span, v, r2, rw, sampled)
 }
 
-func (h *handler) finish(span opentracing.Span, r *http.Request, rw *responseWriter, sampled bool) {
+func (h *handler) finish(span opentracing.Span, v *core.Vocab, r *http.Request, rw *responseWriter, sampled bool) {
 	if rw.hijacked {
-		span.SetTag("http.hijacked", true)
+		v.Set(span, core.KeyHTTPHijacked, true)
 		h.s.Finish(span, r, nil, time.Time{})
 		return
 	}
@@ -84,11 +85,15 @@ func (h *handler) finish(span opentracing.Span, r *http.Request, rw *responseWri
 	if code == 0 {
 		code = http.StatusOK // net/http sends 200 for a handler that wrote nothing
 	}
-	tagStatus(span, code)
+	tagStatus(span, v, code)
 	if sampled {
 		if r.Pattern != "" && !h.s.named {
 			span.SetOperationName(routeName(r.Method, r.Pattern))
-			span.SetTag("http.route", r.Pattern)
+			route := r.Pattern
+			if v.OTel() { // the path template alone, as the semantic conventions say
+				route = routePath(route)
+			}
+			v.Set(span, core.KeyHTTPRoute, route)
 		}
 		tagHeaders(span, rw.Header(), h.s.headers, true, h.s.MaxStatementSize)
 	}
@@ -97,9 +102,9 @@ func (h *handler) finish(span opentracing.Span, r *http.Request, rw *responseWri
 
 // finishPanic records a handler's panic; http.ErrAbortHandler, the sanctioned
 // way to abort a response, is logged but is not an error.
-func (h *handler) finishPanic(span opentracing.Span, r *http.Request, rw *responseWriter, p any) {
+func (h *handler) finishPanic(span opentracing.Span, v *core.Vocab, r *http.Request, rw *responseWriter, p any) {
 	if rw.status != 0 {
-		tagStatus(span, rw.status)
+		tagStatus(span, v, rw.status)
 	}
 	if p == http.ErrAbortHandler {
 		span.LogFields(log.String("event", "handler aborted"))

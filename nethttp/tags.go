@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/opentracing/opentracing-go"
-	"github.com/opentracing/opentracing-go/ext"
 
 	"github.com/tracewrap/tracewrap/internal/core"
 )
@@ -45,30 +44,58 @@ func operationName(method string) string {
 // routeName is the span name once the server's mux matched pattern, a Go 1.22
 // ServeMux pattern such as "GET /items/{id}" or "example.com/static/".
 func routeName(method, pattern string) string {
+	return operationName(method) + " " + routePath(pattern)
+}
+
+// routePath is a ServeMux pattern without its method: "/items/{id}",
+// "example.com/static/".
+func routePath(pattern string) string {
 	if i := strings.IndexAny(pattern, " \t"); i >= 0 {
 		pattern = strings.TrimLeft(pattern[i:], " \t")
 	}
-	return operationName(method) + " " + pattern
+	return pattern
 }
 
-// tagURL sets http.url, capped: no userinfo or fragment, query values
-// redacted unless keepQuery (see core.RedactURL).
-func tagURL(span opentracing.Span, u *url.URL, keepQuery bool, max int) {
+// tagURL sets http.url (OpenTelemetry: url.full), capped: no userinfo or
+// fragment, query values redacted unless keepQuery (see core.RedactURL).
+func tagURL(span opentracing.Span, v *core.Vocab, u *url.URL, keepQuery bool, max int) {
 	if u == nil {
 		return
 	}
 	s, _ := core.Truncate(core.RedactURL(u, keepQuery), max)
-	ext.HTTPUrl.Set(span, s)
+	v.Set(span, core.KeyHTTPURL, s)
 }
 
-// tagMethod sets http.method, capped: the method is whatever the client sent.
-func tagMethod(span opentracing.Span, method string) {
-	if v := standardMethod(method); v != nil {
-		span.SetTag(string(ext.HTTPMethod), v)
+// tagServerURL sets what a server knows of the request's URL: http.url
+// (path and query) in OpenTracing's vocabulary, url.path and url.query in
+// OpenTelemetry's; capped, query values redacted unless keepQuery.
+func tagServerURL(span opentracing.Span, v *core.Vocab, u *url.URL, keepQuery bool, max int) {
+	if u == nil {
+		return
+	}
+	if !v.OTel() {
+		s, _ := core.Truncate(core.RedactURL(u, keepQuery), max)
+		v.Set(span, core.KeyHTTPPath, s)
+		return
+	}
+	p, _ := core.Truncate(u.EscapedPath(), max)
+	v.Set(span, core.KeyHTTPPath, p)
+	if u.RawQuery != "" {
+		q := core.RedactURL(&url.URL{RawQuery: u.RawQuery}, keepQuery)
+		q, _ = core.Truncate(strings.TrimPrefix(q, "?"), max)
+		v.Set(span, core.KeyHTTPQuery, q)
+	}
+}
+
+// tagMethod sets http.method (OpenTelemetry: http.request.method), capped:
+// the method is whatever the client sent.
+func tagMethod(span opentracing.Span, v *core.Vocab, method string) {
+	if m := standardMethod(method); m != nil {
+		v.Set(span, core.KeyHTTPMethod, m)
 		return
 	}
 	m, _ := core.Truncate(method, maxMethodLen)
-	ext.HTTPMethod.Set(span, m)
+	v.Set(span, core.KeyHTTPMethod, m)
 }
 
 // standardMethod returns the standard methods as constants in an interface,
@@ -114,9 +141,15 @@ func tagHeaders(span opentracing.Span, h http.Header, tags []headerTag, response
 	}
 }
 
-// tagStatus sets http.status_code.
-func tagStatus(span opentracing.Span, code int) {
-	if code > 0 && code < 1000 {
-		ext.HTTPStatusCode.Set(span, uint16(code))
+// tagStatus sets http.status_code (OpenTelemetry: http.response.status_code,
+// an int).
+func tagStatus(span opentracing.Span, v *core.Vocab, code int) {
+	if code <= 0 || code >= 1000 {
+		return
 	}
+	if v.OTel() {
+		v.Set(span, core.KeyHTTPStatusCode, code)
+		return
+	}
+	v.Set(span, core.KeyHTTPStatusCode, uint16(code))
 }

@@ -88,4 +88,11 @@
 // commands on a Conn are traced only if NewHook is added to it, and PubSub
 // traffic is not traced. The AUTH/SELECT that go-redis sends when it opens a
 // connection runs on such an unhooked connection and never reaches a span.
+//
+// On the OpenTelemetry backend (the OpenTracing bridge over the SDK) the tags
+// follow the OpenTelemetry semantic conventions instead: db.system.name=redis, db.namespace (the db index), db.query.text,
+// db.operation.name (the command, or pipeline), server.address/port;
+// a failed call's status is Error with the error's message and error.type
+// (see the README's "Tag names and error status on the OpenTelemetry
+// backend").
 package redistrace

@@ -9,7 +9,6 @@ import (
 
 	"github.com/go-redis/redis/v8"
 	"github.com/opentracing/opentracing-go"
-	"github.com/opentracing/opentracing-go/ext"
 
 	"github.com/tracewrap/tracewrap/internal/core"
 )
@@ -66,21 +65,27 @@ type staticTags struct {
 }
 
 func (h *hook) setStatic(st staticTags) {
-	h.static = append(h.static[:0], opentracing.Tag{Key: string(ext.DBType), Value: "redis"})
-	if st.dbInstance != "" {
-		h.static = append(h.static, opentracing.Tag{Key: string(ext.DBInstance), Value: st.dbInstance})
-	}
-	if st.user != "" {
-		h.static = append(h.static, opentracing.Tag{Key: string(ext.DBUser), Value: st.user})
-	}
-	if st.peerService != "" {
-		h.static = append(h.static, opentracing.Tag{Key: string(ext.PeerService), Value: st.peerService})
-	}
+	var peer core.Peer
 	if st.addr != "" {
 		h.addr = st.addr
-		h.peerTags = core.CaptureTags(core.ParsePeer(st.addr).Apply)
-		h.static = append(h.static, h.peerTags...)
+		peer = core.ParsePeer(st.addr)
+		h.peerTags = core.CaptureTags(peer.Apply)
 	}
+	h.static = core.CaptureTags(func(span opentracing.Span, v *core.Vocab) {
+		v.Set(span, core.KeyDBSystem, "redis")
+		if st.dbInstance != "" {
+			v.Set(span, core.KeyDBNamespace, st.dbInstance)
+		}
+		if st.user != "" {
+			v.Set(span, core.KeyDBUser, st.user)
+		}
+		if st.peerService != "" {
+			v.Set(span, core.KeyPeerService, st.peerService)
+		}
+		if st.addr != "" {
+			peer.Apply(span, v)
+		}
+	})
 }
 
 var _ redis.Hook = (*hook)(nil)
@@ -192,7 +197,7 @@ func (h *hook) start(ctx context.Context, cmd redis.Cmder, cmds []redis.Cmder) c
 		return ctx
 	}
 	c.span = span
-	h.static.Apply(span)
+	h.static.Apply(span, core.VocabOf(span))
 	return c
 }
 
@@ -201,9 +206,13 @@ func (h *hook) start(ctx context.Context, cmd redis.Cmder, cmds []redis.Cmder) c
 func (h *hook) finish(c *callCtx, err error) {
 	span, cfg := c.span, h.cfg
 	if core.IsSampled(span) {
+		v := core.VocabOf(span)
 		if c.call.Cmd != nil {
+			if v.OTel() {
+				v.Set(span, core.KeyDBOperation, commandName(c.call.Cmd))
+			}
 			if cfg.mode != StatementOmitted {
-				core.SetStatement(span, cfg.statement(c.call.Cmd), cfg.core.MaxStatementSize)
+				core.SetStatement(span, v, cfg.statement(c.call.Cmd), cfg.core.MaxStatementSize)
 			}
 		} else {
 			cmds := c.call.Cmds
@@ -213,8 +222,11 @@ func (h *hook) finish(c *callCtx, err error) {
 			if len(user) != len(cmds) {
 				span.SetTag(tagTx, true)
 			}
+			if v.OTel() {
+				v.Set(span, core.KeyDBOperation, "pipeline")
+			}
 			if cfg.mode != StatementOmitted {
-				core.SetStatement(span, cfg.pipelineStatement(cmds), cfg.core.MaxStatementSize)
+				core.SetStatement(span, v, cfg.pipelineStatement(cmds), cfg.core.MaxStatementSize)
 			}
 			if failed, ferr := firstError(cmds); ferr != nil && cfg.core.IsError(&c.call, ferr) {
 				span.SetTag(tagFailedCommand, commandName(failed))
@@ -242,13 +254,13 @@ func (c *callCtx) tagNodes() {
 	switch {
 	case c.node != nil:
 		c.call.Addr = c.node.addr
-		c.node.peerTags.Apply(c.span)
+		c.node.peerTags.Apply(c.span, core.VocabOf(c.span))
 		if c.attempts > 1 {
 			c.span.SetTag(tagAttempts, c.attempts)
 		}
 	case len(c.nodes) == 1:
 		c.call.Addr = c.nodes[0].addr
-		c.nodes[0].peerTags.Apply(c.span)
+		c.nodes[0].peerTags.Apply(c.span, core.VocabOf(c.span))
 	case len(c.nodes) > 1:
 		var b strings.Builder
 		for i, n := range c.nodes {

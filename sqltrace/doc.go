@@ -75,4 +75,12 @@
 // whose trace is known not to be sampled (jaeger, OpenTelemetry through the
 // bridge), unless a span observer is configured: such spans would never be
 // recorded. Other unsampled spans get no per-call tags and no comment.
+//
+// On the OpenTelemetry backend (the OpenTracing bridge over the SDK) the tags
+// follow the OpenTelemetry semantic conventions instead: db.system.name (mysql, postgresql, ... from the driver's package, else
+// the DSN's scheme, else other_sql), db.namespace, db.query.text,
+// db.operation.name (the statement's first keyword), server.address/port;
+// a failed call's status is Error with the error's message and error.type
+// (see the README's "Tag names and error status on the OpenTelemetry
+// backend").
 package sqltrace

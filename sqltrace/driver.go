@@ -37,7 +37,7 @@ func Open(driverName, dsn string, opts ...Option) (*sql.DB, error) {
 		d = t.inner
 	}
 	cfg := newConfig(opts)
-	db := newDB(cfg, dsn)
+	db := newDBFor(cfg, dsn, d)
 	drv := newDriver(d, cfg)
 	if dc, ok := d.(driver.DriverContext); ok {
 		c, err := dc.OpenConnector(dsn)
@@ -72,10 +72,11 @@ func WrapConnector(c driver.Connector, opts ...Option) driver.Connector {
 	}
 	cfg := newConfig(opts)
 	var drv driver.Driver
-	if d := c.Driver(); d != nil {
-		drv = newDriver(d, cfg)
+	inner := c.Driver()
+	if inner != nil {
+		drv = newDriver(inner, cfg)
 	}
-	return wrapConnector(c, newDB(cfg, ""), drv)
+	return wrapConnector(c, newDBFor(cfg, "", inner), drv)
 }
 
 // Unwrap returns the value a wrapper of this package wraps (the driver's own
@@ -128,7 +129,7 @@ func (d *tracedDriver) dbFor(dsn string) *db {
 	if last := d.last.Load(); last != nil && last.dsn == dsn {
 		return last
 	}
-	db := newDB(d.cfg, dsn)
+	db := newDBFor(d.cfg, dsn, d.inner)
 	d.last.Store(db)
 	return db
 }

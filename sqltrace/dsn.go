@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/opentracing/opentracing-go"
-	"github.com/opentracing/opentracing-go/ext"
 
 	"github.com/tracewrap/tracewrap/internal/core"
 )
@@ -19,16 +18,16 @@ type dsnInfo struct {
 	user     string
 }
 
-// apply sets the database tags on span.
-func (d *dsnInfo) apply(span opentracing.Span) {
+// apply sets the database tags on span, in vocabulary v.
+func (d *dsnInfo) apply(span opentracing.Span, v *core.Vocab) {
 	if d.instance != "" {
-		ext.DBInstance.Set(span, d.instance)
+		v.Set(span, core.KeyDBNamespace, d.instance)
 	}
 	if d.user != "" {
-		ext.DBUser.Set(span, d.user)
+		v.Set(span, core.KeyDBUser, d.user)
 	}
 	if d.peer.Address != "" {
-		d.peer.Apply(span)
+		d.peer.Apply(span, v)
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/opentracing/opentracing-go/mocktracer"
+
+	"github.com/tracewrap/tracewrap/internal/core"
 )
 
 func TestParseDSN(t *testing.T) {
@@ -73,7 +75,7 @@ func TestPasswordNeverTagged(t *testing.T) {
 			dsn := fmt.Sprintf(form, pw)
 			info := parseDSN(dsn)
 			span := tr.StartSpan("x")
-			info.apply(span)
+			info.apply(span, core.OpenTracing)
 			span.Finish()
 			for k, v := range tr.FinishedSpans()[0].Tags() {
 				if s := fmt.Sprint(v); strings.Contains(s, pw) {

@@ -7,6 +7,8 @@ import (
 	"reflect"
 
 	"github.com/opentracing/opentracing-go"
+
+	"github.com/tracewrap/tracewrap/internal/core"
 )
 
 // rows is the traced driver.Rows of a query: the query's span lasts until
@@ -67,7 +69,7 @@ func (r *rows) Close() error {
 	if span := r.span; span != nil {
 		r.span = nil
 		if r.sampled {
-			span.SetTag("db.rows", r.n)
+			core.VocabOf(span).Set(span, core.KeyDBRows, r.n)
 		}
 		failure := r.err
 		if failure == nil {

@@ -3,10 +3,11 @@ package sqltrace
 import (
 	"context"
 	"database/sql/driver"
+	"reflect"
+	"strings"
 	"time"
 
 	"github.com/opentracing/opentracing-go"
-	"github.com/opentracing/opentracing-go/ext"
 
 	"github.com/tracewrap/tracewrap/internal/core"
 )
@@ -19,17 +20,66 @@ type db struct {
 	tags core.Tags // db.type, db.instance, db.user, peer.*: boxed once
 }
 
-func newDB(cfg *config, dsn string) *db {
+func newDB(cfg *config, dsn string) *db { return newDBFor(cfg, dsn, nil) }
+
+// newDBFor is newDB for a database served by drv (nil: unknown), whose
+// package names the database system for OpenTelemetry's db.system.name.
+func newDBFor(cfg *config, dsn string, drv driver.Driver) *db {
 	var info dsnInfo
 	if cfg.dsn != nil {
 		info = *cfg.dsn
 	} else if dsn != "" {
 		info = parseDSN(dsn)
 	}
-	return &db{cfg: cfg, dsn: dsn, tags: core.CaptureTags(func(span opentracing.Span) {
-		ext.DBType.Set(span, "sql")
-		info.apply(span)
+	system := dbSystem(drv, dsn)
+	return &db{cfg: cfg, dsn: dsn, tags: core.CaptureTags(func(span opentracing.Span, v *core.Vocab) {
+		if v.OTel() {
+			v.Set(span, core.KeyDBSystem, system)
+		} else {
+			v.Set(span, core.KeyDBSystem, "sql")
+		}
+		info.apply(span, v)
 	})}
+}
+
+// dbSystem names the database for OpenTelemetry's db.system.name: from the
+// driver's package (the wrapper imports no driver), else from a URL-style
+// DSN's scheme, else "other_sql".
+func dbSystem(drv driver.Driver, dsn string) string {
+	if drv != nil {
+		t := reflect.TypeOf(drv)
+		if t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if s := systemOf(t.PkgPath()); s != "" {
+			return s
+		}
+	}
+	if scheme, _, ok := strings.Cut(dsn, "://"); ok {
+		if s := systemOf(strings.ToLower(scheme)); s != "" {
+			return s
+		}
+	}
+	return "other_sql"
+}
+
+// systemOf maps a driver package path or a DSN scheme to a db.system.name.
+func systemOf(s string) string {
+	switch {
+	case strings.Contains(s, "mysql"), strings.Contains(s, "mariadb"):
+		return "mysql"
+	case strings.Contains(s, "postgres"), strings.HasSuffix(s, "lib/pq"), strings.Contains(s, "pgx"):
+		return "postgresql"
+	case strings.Contains(s, "sqlite"):
+		return "sqlite"
+	case strings.Contains(s, "sqlserver"), strings.Contains(s, "mssql"):
+		return "microsoft.sql_server"
+	case strings.Contains(s, "clickhouse"):
+		return "clickhouse"
+	case strings.Contains(s, "godror"), strings.Contains(s, "go-ora"), strings.Contains(s, "oracle"):
+		return "oracle.db"
+	}
+	return ""
 }
 
 // parent decides before a call whether it may be traced, with the cheap
@@ -70,17 +120,23 @@ func (d *db) start(call *Call, parent opentracing.SpanContext, start time.Time) 
 	if span == nil {
 		return nil, false
 	}
-	d.tags.Apply(span)
+	v := core.VocabOf(span)
+	d.tags.Apply(span, v)
 	if sampled = core.IsSampled(span); !sampled {
 		return span, false
 	}
 	max := d.cfg.core.MaxStatementSize
 	if call.Query != "" {
-		core.SetStatement(span, call.Query, max)
+		core.SetStatement(span, v, call.Query, max)
+		if v.OTel() {
+			if op := sqlOperation(call.Query); op != "" {
+				v.Set(span, core.KeyDBOperation, op)
+			}
+		}
 	}
 	if d.cfg.args != nil && len(call.Args) > 0 {
 		s, _ := core.Truncate(d.cfg.args(call.Args, max), max)
-		span.SetTag("db.args", s)
+		v.Set(span, core.KeyDBArgs, s)
 	}
 	return span, true
 }
@@ -139,7 +195,7 @@ func (a *attempt) finishExec(d *db, res driver.Result, err error) (driver.Result
 	span := a.done(d)
 	if err == nil && a.sampled && res != nil {
 		if n, err := res.RowsAffected(); err == nil {
-			span.SetTag("db.rows_affected", n)
+			core.VocabOf(span).Set(span, core.KeyDBRowsAffected, n)
 		}
 	}
 	d.finish(span, a.call, err)
@@ -177,4 +233,29 @@ func named(args []driver.Value) []driver.NamedValue {
 		nv[i] = driver.NamedValue{Ordinal: i + 1, Value: v}
 	}
 	return nv
+}
+
+// sqlOperations are the statement keywords db.operation.name takes, as
+// constants: boxing them costs no allocation.
+var sqlOperations = [...]string{"SELECT", "INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "CALL", "WITH",
+	"CREATE", "ALTER", "DROP", "TRUNCATE", "BEGIN", "COMMIT", "ROLLBACK", "SET", "SHOW", "USE", "EXPLAIN", "GRANT", "REVOKE", "LOCK", "UNLOCK"}
+
+// sqlOperation is the first keyword of query when it is one of
+// sqlOperations (any case, after blanks and parentheses), else "".
+func sqlOperation(query string) string {
+	q := strings.TrimLeft(query, " \t\r\n(")
+	end := 0
+	for end < len(q) && end < 9 && (q[end]|0x20 >= 'a' && q[end]|0x20 <= 'z') {
+		end++
+	}
+	if end == 0 || (end < len(q) && q[end]|0x20 >= 'a' && q[end]|0x20 <= 'z') {
+		return ""
+	}
+	word := q[:end]
+	for _, op := range sqlOperations {
+		if strings.EqualFold(word, op) {
+			return op
+		}
+	}
+	return ""
 }

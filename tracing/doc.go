@@ -27,4 +27,9 @@
 // and W3C baggage, and extracts whichever arrives; WithPropagators or
 // OTEL_PROPAGATORS changes the list. Trace ids are 128-bit unless
 // JAEGER_TRACEID_128BIT=false.
+//
+// Importing the package also installs, for every wrapper, the setter that
+// gives a failed span of the OpenTelemetry bridge the status Error with the
+// error's message as its description (otelstatus.go; SetErrorStatus,
+// OTelSpan).
 package tracing

@@ -36,7 +36,7 @@ func TestJaegerStoresTagsAsCapped(t *testing.T) {
 			stmt := "SELECT " + strings.Repeat("col, ", 2000) + "1"
 			user := strings.Repeat("u", 20000)
 			span := tr.StartSpan("sql.query")
-			core.SetStatement(span, stmt, core.DefaultMaxStatementSize)
+			core.SetStatement(span, core.VocabOf(span), stmt, core.DefaultMaxStatementSize)
 			span.SetTag("app.note", user)
 			id := span.Context().(jaeger.SpanContext).TraceID().String()
 			span.Finish()

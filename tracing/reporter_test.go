@@ -100,7 +100,7 @@ func TestTagValuesArriveAsTheWrappersCapThem(t *testing.T) {
 	stmt := "SELECT " + strings.Repeat("a, ", 5000) + "1"
 	user := strings.Repeat("u", 20000) // a tag of the user's own, within a packet
 	span := tr.StartSpan("sql.query")
-	core.SetStatement(span, stmt, core.DefaultMaxStatementSize)
+	core.SetStatement(span, core.VocabOf(span), stmt, core.DefaultMaxStatementSize)
 	span.SetTag("app.note", user)
 	span.Finish()
 	got := rep.GetSpans()[0].(*jaeger.Span)
@@ -134,7 +134,7 @@ func TestLongTagsOverUDPAndTooLargeSpansCounted(t *testing.T) {
 	}
 	stmt := strings.Repeat("x", 9000)
 	ok := tr.StartSpan("sql.query")
-	core.SetStatement(ok, stmt, core.DefaultMaxStatementSize)
+	core.SetStatement(ok, core.VocabOf(ok), stmt, core.DefaultMaxStatementSize)
 	ok.Finish()
 	huge := tr.StartSpan("huge")
 	huge.SetTag("app.blob", strings.Repeat("y", 70000))

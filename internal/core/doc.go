@@ -11,6 +11,12 @@
 // (StartRemote), and Config.Parent tells a client to send its parent's
 // context on in place of a child's.
 //
+// Tag names come from one vocabulary table (vocab.go): OpenTracing names on
+// OpenTracing tracers, the OpenTelemetry semantic conventions on the
+// OpenTelemetry bridge, chosen per tracer type (VocabFor, VocabOf). A failed
+// span on the bridge gets its status description through the
+// ErrorStatusSetter the tracing package registers (RegisterErrorStatus).
+//
 // A wrapper instantiates Config with the type that describes one traced call
 // (an *http.Request, a SQL call, a Redis command, ...) so that name funcs,
 // filters, observers and error policies see exactly what the user expects,

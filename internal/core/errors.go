@@ -1,6 +1,8 @@
 package core
 
 import (
+	"sync/atomic"
+
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/ext"
 	"github.com/opentracing/opentracing-go/log"
@@ -24,11 +26,15 @@ const MaxErrorMessage = 4096
 
 // RecordErrorKind is RecordError for failures that are not Go errors (an HTTP
 // 500, a gRPC status, a consumer's retry-later): kind names the class of
-// failure, message says what happened.
+// failure, message says what happened. On the OpenTelemetry vocabulary the
+// span also gets error.type=kind and, through the registered
+// ErrorStatusSetter, the status Error with message as its description (the
+// bridge's error tag alone sets an empty one).
 func RecordErrorKind(span opentracing.Span, kind, message string) {
 	if span == nil {
 		return
 	}
+	v := VocabOf(span)
 	ext.Error.Set(span, true)
 	message, _ = Truncate(message, MaxErrorMessage)
 	span.LogFields(
@@ -36,6 +42,38 @@ func RecordErrorKind(span opentracing.Span, kind, message string) {
 		log.String("error.kind", kind),
 		log.String("message", message),
 	)
+	if !v.otel {
+		return
+	}
+	v.Set(span, KeyErrorType, kind)
+	if f := errorStatus.Load(); f != nil {
+		if u, ok := span.(*unsampledSpan); ok {
+			if span = u.get(); span == nil {
+				return // nothing recorded: no real span was started
+			}
+		}
+		(*f)(span, message)
+	}
+}
+
+// ErrorStatusSetter gives a failed span the status Error with description,
+// for tracers whose OpenTracing API cannot say it: the OpenTelemetry bridge
+// turns the error tag into the status Error with an empty description. It
+// runs after the error tag is set, and returns whether it could reach the
+// span's status.
+type ErrorStatusSetter func(span opentracing.Span, description string) bool
+
+var errorStatus atomic.Pointer[ErrorStatusSetter]
+
+// RegisterErrorStatus installs f for the spans of tracers with the
+// OpenTelemetry vocabulary; nil removes it. The tracing package installs
+// the one for the OpenTelemetry bridge: core does not import OpenTelemetry.
+func RegisterErrorStatus(f ErrorStatusSetter) {
+	if f == nil {
+		errorStatus.Store(nil)
+		return
+	}
+	errorStatus.Store(&f)
 }
 
 // WithRedactedMessage returns err with msg as the message span logs show,

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/opentracing/opentracing-go"
-	"github.com/opentracing/opentracing-go/ext"
 )
 
 // Peer is the remote end of a call, parsed once from an address so its tags
@@ -47,24 +46,61 @@ func ParsePeer(addr string) Peer {
 	return p
 }
 
-// Apply sets the peer.* tags on span. A nil span is a no-op.
-func (p Peer) Apply(span opentracing.Span) {
+// Apply tags span with p as the server a client called: peer.address,
+// peer.hostname (or peer.ipv4, peer.ipv6) and peer.port in OpenTracing's
+// vocabulary; server.address and server.port in OpenTelemetry's (the socket
+// path for a unix socket). A nil span is a no-op.
+func (p Peer) Apply(span opentracing.Span, v *Vocab) {
 	if span == nil {
 		return
 	}
+	if v.otel {
+		p.applyOTel(span, v, KeyPeerHostname, KeyPeerPort)
+		return
+	}
+	p.applyOT(span, v)
+}
+
+// ApplyClient tags a server's span with p as its caller: the same peer.*
+// tags as Apply in OpenTracing's vocabulary, client.address and client.port
+// in OpenTelemetry's.
+func (p Peer) ApplyClient(span opentracing.Span, v *Vocab) {
+	if span == nil {
+		return
+	}
+	if v.otel {
+		p.applyOTel(span, v, KeyClientAddress, KeyClientPort)
+		return
+	}
+	p.applyOT(span, v)
+}
+
+func (p Peer) applyOTel(span opentracing.Span, v *Vocab, addr, port Key) {
+	switch {
+	case p.Host != "":
+		v.Set(span, addr, p.Host)
+	case p.Address != "":
+		v.Set(span, addr, strings.TrimPrefix(p.Address, "unix:"))
+	}
+	if p.Port != 0 {
+		v.Set(span, port, int(p.Port))
+	}
+}
+
+func (p Peer) applyOT(span opentracing.Span, v *Vocab) {
 	if p.Address != "" {
-		span.SetTag("peer.address", p.Address)
+		v.Set(span, KeyPeerAddress, p.Address)
 	}
 	switch {
 	case p.Host == "":
 	case p.IPv4:
-		ext.PeerHostIPv4.SetString(span, p.Host)
+		v.Set(span, KeyPeerIPv4, p.Host)
 	case p.IPv6:
-		ext.PeerHostIPv6.Set(span, p.Host)
+		v.Set(span, KeyPeerIPv6, p.Host)
 	default:
-		ext.PeerHostname.Set(span, p.Host)
+		v.Set(span, KeyPeerHostname, p.Host)
 	}
 	if p.Port != 0 {
-		ext.PeerPort.Set(span, p.Port)
+		v.Set(span, KeyPeerPort, p.Port)
 	}
 }

@@ -41,13 +41,31 @@ func TestPeerApply(t *testing.T) {
 		"10.1.2.3:80": "peer.ipv4", "[2001:db8::1]:443": "peer.ipv6", "redis:6379": "peer.hostname",
 	} {
 		span := tr.StartSpan("x")
-		ParsePeer(in).Apply(span)
+		ParsePeer(in).Apply(span, OpenTracing)
 		ms := span.(*mocktracer.MockSpan)
 		if ms.Tag(want) == nil || ms.Tag("peer.port") == nil || ms.Tag("peer.address") != in {
 			t.Errorf("%s: tags %v", in, ms.Tags())
 		}
+		// OpenTelemetry: the server's address and port, or the caller's.
+		span = tr.StartSpan("x")
+		ParsePeer(in).Apply(span, OpenTelemetry)
+		ms = span.(*mocktracer.MockSpan)
+		if ms.Tag("server.address") != ParsePeer(in).Host || ms.Tag("server.port") == nil || ms.Tag("peer.address") != nil || ms.Tag(want) != nil {
+			t.Errorf("%s: OpenTelemetry tags %v", in, ms.Tags())
+		}
+		span = tr.StartSpan("x")
+		ParsePeer(in).ApplyClient(span, OpenTelemetry)
+		ms = span.(*mocktracer.MockSpan)
+		if ms.Tag("client.address") != ParsePeer(in).Host || ms.Tag("client.port") == nil || ms.Tag("server.address") != nil {
+			t.Errorf("%s: OpenTelemetry client tags %v", in, ms.Tags())
+		}
 	}
-	ParsePeer("x:1").Apply(nil)
+	span := tr.StartSpan("x")
+	ParsePeer("unix:/run/mysqld.sock").Apply(span, OpenTelemetry)
+	if got := span.(*mocktracer.MockSpan).Tag("server.address"); got != "/run/mysqld.sock" {
+		t.Errorf("unix socket: server.address %v", got)
+	}
+	ParsePeer("x:1").Apply(nil, OpenTracing)
 }
 
 func FuzzParsePeer(f *testing.F) {

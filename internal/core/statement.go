@@ -5,7 +5,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/opentracing/opentracing-go"
-	"github.com/opentracing/opentracing-go/ext"
 )
 
 // TruncationMarker ends a value that was cut.
@@ -39,13 +38,14 @@ func cutRunes(s string, n int) string {
 	return s[:n] // no rune start near the cut: invalid UTF-8, cut by bytes
 }
 
-// SetStatement sets db.statement to s capped at max bytes; when it was cut it
-// also tags db.statement.length with the full size in bytes.
-func SetStatement(span opentracing.Span, s string, max int) {
-	v, cut := Truncate(s, max)
-	ext.DBStatement.Set(span, v)
+// SetStatement sets the statement (db.statement, or db.query.text in
+// OpenTelemetry's vocabulary) to s capped at max bytes; when it was cut it
+// also tags the full size in bytes (KeyDBStatementLength).
+func SetStatement(span opentracing.Span, v *Vocab, s string, max int) {
+	t, cut := Truncate(s, max)
+	v.Set(span, KeyDBStatement, t)
 	if cut {
-		span.SetTag("db.statement.length", len(s))
+		v.Set(span, KeyDBStatementLength, len(s))
 	}
 }
 

@@ -53,7 +53,7 @@ func TestTruncateHugeAndInvalid(t *testing.T) {
 func TestSetStatement(t *testing.T) {
 	tr := mocktracer.New()
 	span := tr.StartSpan("q")
-	SetStatement(span, strings.Repeat("x", 100), 10)
+	SetStatement(span, OpenTracing, strings.Repeat("x", 100), 10)
 	ms := span.(*mocktracer.MockSpan)
 	if s := ms.Tag("db.statement").(string); len(s) > 10 || !strings.HasSuffix(s, TruncationMarker) {
 		t.Fatalf("statement %q", s)
@@ -62,7 +62,7 @@ func TestSetStatement(t *testing.T) {
 		t.Fatalf("length tag %v", ms.Tag("db.statement.length"))
 	}
 	span = tr.StartSpan("q")
-	SetStatement(span, "short", 10)
+	SetStatement(span, OpenTracing, "short", 10)
 	if span.(*mocktracer.MockSpan).Tag("db.statement.length") != nil {
 		t.Fatal("length tag on uncut statement")
 	}
