@@ -83,7 +83,7 @@ func (cfg *config) active(ctx context.Context) bool {
 	if _, noop := cfg.core.Tracer().(opentracing.NoopTracer); noop {
 		return false
 	}
-	return !cfg.core.ChildSpansOnly() || ctx != nil && opentracing.SpanFromContext(ctx) != nil
+	return !cfg.core.ChildSpansOnly() || ctx != nil && core.SpanFromContext(ctx) != nil
 }
 
 func newCall(ctx context.Context, cfg *config, endpoint string) *call {
@@ -107,7 +107,7 @@ func (c *call) begin(req *http.Request) {
 		c.Method = req.Method
 		c.HTTPRequest = req
 	}
-	ps := opentracing.SpanFromContext(c.Context)
+	ps := core.SpanFromContext(c.Context)
 	parent, unsampled := c.cfg.core.Parent(ps)
 	if unsampled {
 		// The trace is not sampled, for good: no span, the caller's context

@@ -59,7 +59,7 @@ func (c *client) start(ctx context.Context, call Call, cc *grpc.ClientConn) (ope
 	if !c.s.traced(call) {
 		return nil, ctx, false
 	}
-	ps := opentracing.SpanFromContext(ctx)
+	ps := core.SpanFromContext(ctx)
 	var parent opentracing.SpanContext
 	switch {
 	case ps == nil:

@@ -122,7 +122,7 @@ func injectContext(span opentracing.Span, sc opentracing.SpanContext, msgs []*pr
 // for messages sent with a client mqtrace does not wrap. It adds properties
 // and never replaces the others. Without a span in ctx it does nothing.
 func Inject(ctx context.Context, msg *primitive.Message) {
-	if span := opentracing.SpanFromContext(ctx); span != nil {
+	if span := core.SpanFromContext(ctx); span != nil {
 		inject(span, msg)
 	}
 }

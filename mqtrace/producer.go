@@ -189,7 +189,7 @@ func (t *Tracing) startSend(ctx context.Context, method string, msgs []*primitiv
 	}
 	var parent opentracing.SpanContext
 	var unsampled bool
-	ps := opentracing.SpanFromContext(ctx)
+	ps := core.SpanFromContext(ctx)
 	switch {
 	case ps == nil:
 	case msgs[0].Batch:

@@ -138,7 +138,7 @@ func (a listenerAdapter) ExecuteLocalTransaction(msg *primitive.Message) primiti
 	var parent opentracing.SpanContext
 	if v, ok := a.p.pending.Load(msg); ok {
 		ctx = v.(context.Context)
-		if s := opentracing.SpanFromContext(ctx); s != nil {
+		if s := core.SpanFromContext(ctx); s != nil {
 			parent = s.Context()
 		}
 	} else if !off(t.callback) {

@@ -77,7 +77,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return base.RoundTrip(req)
 	}
 	ctx := req.Context()
-	ps := opentracing.SpanFromContext(ctx)
+	ps := core.SpanFromContext(ctx)
 	parent, unsampled := t.s.Parent(ps)
 	if unsampled {
 		// The trace is not sampled, for good: no span, the caller's context

@@ -180,7 +180,7 @@ func (h *hook) start(ctx context.Context, cmd redis.Cmder, cmds []redis.Cmder) c
 	}
 	// an unsampled trace: nothing to record or pass on (Parent also answers
 	// for a server's stand-in span without starting its real one)
-	parent, unsampled := cfg.core.Parent(opentracing.SpanFromContext(ctx))
+	parent, unsampled := cfg.core.Parent(core.SpanFromContext(ctx))
 	if unsampled {
 		return ctx
 	}
@@ -308,7 +308,7 @@ func (h *hook) nodeBefore(ctx context.Context, cmd redis.Cmder, cmds []redis.Cmd
 		}
 		return ctx
 	}
-	if opentracing.SpanFromContext(ctx) == nil {
+	if core.SpanFromContext(ctx) == nil {
 		return ctx
 	}
 	return h.start(ctx, cmd, cmds)

@@ -94,7 +94,7 @@ func (d *db) parent(ctx context.Context) (opentracing.SpanContext, bool) {
 		var unsampled bool
 		// an unsampled trace: nothing to record or pass on (Parent also
 		// answers for a server's stand-in span without starting its real one)
-		if parent, unsampled = d.cfg.core.Parent(opentracing.SpanFromContext(ctx)); unsampled {
+		if parent, unsampled = d.cfg.core.Parent(core.SpanFromContext(ctx)); unsampled {
 			return nil, false
 		}
 	}

@@ -165,7 +165,7 @@ func (c *Config[T]) StartFromContext(ctx context.Context, call T, def string, st
 		ctx = context.Background()
 	}
 	var parent opentracing.SpanContext
-	if ps := opentracing.SpanFromContext(ctx); ps != nil {
+	if ps := SpanFromContext(ctx); ps != nil {
 		if c.leaf {
 			var unsampled bool
 			if parent, unsampled = c.Parent(ps); unsampled {
