@@ -44,7 +44,7 @@ func TestRedisDown(t *testing.T) {
 		t.Fatalf("with Redis down: %d %v", down.status, down.body)
 	}
 	tr := fetch(t, down.traceID, want("get@goods", "sql.query@goods"))
-	server := goodsServer(t, tr, "HTTP GET /goods/{id}", "/shop.Goods/Get")
+	server := goodsServer(t, tr, "HTTP GET /goods/:id", "/shop.Goods/Get")
 	get := child(t, tr, server, "get", "goods")
 	statement(t, get, "redis", "get shop:")
 	if !get.IsError() || !hasErrorLog(get) {
@@ -74,7 +74,7 @@ func TestRedisDown(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	tr = fetch(t, back.traceID, want("get@goods"))
-	server = goodsServer(t, tr, "HTTP GET /goods/{id}", "/shop.Goods/Get")
+	server = goodsServer(t, tr, "HTTP GET /goods/:id", "/shop.Goods/Get")
 	if get := child(t, tr, server, "get", "goods"); get.IsError() {
 		t.Errorf("get after recovery is an error\n%s", render(tr))
 	}

@@ -27,10 +27,10 @@ func TestBrowseGoods(t *testing.T) {
 	if first.status != 200 || first.body["cache"] != "miss" || first.body["name"] != "Coffee grinder" {
 		t.Fatalf("first GET: %d %v", first.status, first.body)
 	}
-	tr := fetch(t, first.traceID, want("HTTP GET /goods/{id}@web", "/shop.Goods/Get@web", "/shop.Goods/Get@goods",
+	tr := fetch(t, first.traceID, want("HTTP GET /goods/:id@web", "/shop.Goods/Get@web", "/shop.Goods/Get@goods",
 		"get@goods", "sql.query@goods", "set@goods"))
 	noError(t, tr)
-	server := goodsServer(t, tr, "HTTP GET /goods/{id}", "/shop.Goods/Get")
+	server := goodsServer(t, tr, "HTTP GET /goods/:id", "/shop.Goods/Get")
 	get := child(t, tr, server, "get", "goods")
 	expect(t, tr, get, "get", "goods", "client")
 	statement(t, get, "redis", "get "+key)
@@ -52,7 +52,7 @@ func TestBrowseGoods(t *testing.T) {
 		t.Fatal("two requests share a trace id")
 	}
 	tr = fetch(t, second.traceID, want("get@goods"))
-	server = goodsServer(t, tr, "HTTP GET /goods/{id}", "/shop.Goods/Get")
+	server = goodsServer(t, tr, "HTTP GET /goods/:id", "/shop.Goods/Get")
 	child(t, tr, server, "get", "goods")
 	if len(tr.Spans) != 4 {
 		t.Errorf("a cache hit is 4 spans (HTTP, gRPC client and server, get), got %d\n%s", len(tr.Spans), render(tr))
@@ -63,9 +63,9 @@ func TestBrowseGoods(t *testing.T) {
 		t.Fatalf("GET /goods/999: %d %v", missing.status, missing.body)
 	}
 	tr = fetch(t, missing.traceID, want("sql.query@goods"))
-	server = goodsServer(t, tr, "HTTP GET /goods/{id}", "/shop.Goods/Get")
+	server = goodsServer(t, tr, "HTTP GET /goods/:id", "/shop.Goods/Get")
 	tagIs(t, server, "grpc.status_code", "NotFound")
-	if server.IsError() || root(t, tr, "HTTP GET /goods/{id}", 404).IsError() {
+	if server.IsError() || root(t, tr, "HTTP GET /goods/:id", 404).IsError() {
 		t.Errorf("a missing item is not a server error\n%s", render(tr))
 	}
 }

@@ -20,20 +20,54 @@ import (
 	"time"
 )
 
-// ShopPackage is the import path of the shop's main package.
+// ShopPackage is the import path of the shop's main package. It is in the
+// examples module (examples/go.mod), which keeps gin and the other
+// dependencies of the examples out of the library's go.mod.
 const ShopPackage = "github.com/tracewrap/tracewrap/examples/shop"
 
 // Build compiles the shop into dir and returns the binary's path. It runs
-// the go command found on PATH from the current directory, which must be
-// inside the module.
+// the go command found on PATH in the examples module's directory, found
+// from the current directory (see RepoRoot).
 func Build(ctx context.Context, dir string) (string, error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return "", err
+	}
 	bin := filepath.Join(dir, "shop")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ShopPackage)
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./shop")
+	cmd.Dir = filepath.Join(root, "examples")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return "", fmt.Errorf("go build %s: %w\n%s", ShopPackage, err, out)
+		return "", fmt.Errorf("go build %s (in %s): %w\n%s", ShopPackage, cmd.Dir, err, out)
 	}
 	return bin, nil
+}
+
+// rootModule is the first line of the repository's go.mod.
+const rootModule = "module github.com/tracewrap/tracewrap\n"
+
+// RepoRoot is the repository's root directory: the current directory or
+// the nearest one above it whose go.mod is the library module's and that
+// holds the examples module. Tests and the demo run inside the repository
+// (integration_test/, examples/), so it finds the root from either module.
+func RepoRoot() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for dir := wd; ; {
+		mod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		if err == nil && bytes.HasPrefix(mod, []byte(rootModule)) {
+			if _, err := os.Stat(filepath.Join(dir, "examples", "go.mod")); err == nil {
+				return dir, nil
+			}
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("%s is not inside the tracewrap repository (no go.mod of %s with examples/go.mod above it)", wd, strings.TrimSpace(strings.TrimPrefix(rootModule, "module ")))
+		}
+		dir = parent
+	}
 }
 
 // Runner starts shop processes from one binary.
