@@ -5,11 +5,11 @@
 // waterfall on a time axis, then stops the shop and the services it started
 // itself.
 //
-//	make demo                       # or: go run ./examples/demo
-//	go run ./examples/demo -keep    # leave the services up (to browse Jaeger)
-//	go run ./examples/demo -stack=false   # services already running elsewhere
+//	make demo                                # or: go run -C examples ./demo
+//	go run -C examples ./demo -keep          # leave the services up (to browse Jaeger)
+//	go run -C examples ./demo -stack=false   # services already running elsewhere
 //
-// Run it from the repository root.
+// Run it from the repository (examples/ is a Go module of its own).
 package main
 
 import (
@@ -17,7 +17,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -429,15 +428,10 @@ func (d *demo) services(ctx context.Context, args ...string) error {
 
 // repoRoot is the module's directory (the demo runs scripts/services from it).
 func repoRoot() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
+	root, err := shoprun.RepoRoot() // the demo runs in the examples module
 	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
+		return "", fmt.Errorf("run the demo from the tracewrap repository (make demo): %w", err)
 	}
-	mod := strings.TrimSpace(string(out))
-	if mod == "" || mod == os.DevNull {
-		return "", errors.New("run the demo from the tracewrap repository (make demo)")
-	}
-	root := filepath.Dir(mod)
 	if _, err := os.Stat(filepath.Join(root, "scripts", "services")); err != nil {
 		return "", fmt.Errorf("%s has no scripts/services: run the demo from the tracewrap repository", root)
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"log/slog"
 	"net"
 	"time"
 
@@ -99,7 +100,7 @@ func (g *goods) Get(ctx context.Context, in *structpb.Struct) (*structpb.Struct,
 	case errors.Is(err, redis.Nil):
 	default:
 		cache = "unavailable"
-		log.Printf("cache: %v", err)
+		slog.WarnContext(ctx, "cache unavailable", "err", err)
 	}
 
 	var v goodsView
@@ -115,7 +116,7 @@ func (g *goods) Get(ctx context.Context, in *structpb.Struct) (*structpb.Struct,
 	if cache == "miss" {
 		b, _ := json.Marshal(v)
 		if err := g.rdb.Set(ctx, key, b, cacheTTL).Err(); err != nil {
-			log.Printf("cache: %v", err)
+			slog.WarnContext(ctx, "cache unavailable", "err", err)
 		}
 	}
 	return viewStruct(v, cache)

@@ -5,7 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"log"
+	"log/slog"
 	"net"
 	"os"
 
@@ -58,7 +58,7 @@ func runInventory(ctx context.Context, s settings, _ net.Listener) (func(), erro
 func (inv *inventory) consume(ctx context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
 	for _, msg := range msgs {
 		if err := inv.reserve(ctx, msg); err != nil {
-			log.Printf("reserve: %v", err)
+			slog.ErrorContext(ctx, "reserve failed", "err", err)
 			return consumer.ConsumeRetryLater, err
 		}
 	}
@@ -71,7 +71,7 @@ func (inv *inventory) consume(ctx context.Context, msgs ...*primitive.MessageExt
 func (inv *inventory) reserve(ctx context.Context, msg *primitive.MessageExt) error {
 	var m orderMessage
 	if err := json.Unmarshal(msg.Body, &m); err != nil || m.OrderID == "" {
-		log.Printf("skipping malformed message %s", msg.MsgId)
+		slog.WarnContext(ctx, "skipping malformed message", "msg_id", msg.MsgId)
 		return nil
 	}
 	tx, err := inv.db.BeginTx(ctx, nil)

@@ -1,7 +1,7 @@
 // Command shop is a small shop split into four processes, traced end to end
 // with tracewrap and nothing else than its public API:
 //
-//	web        HTTP (nethttp.Middleware) -> gRPC clients (grpctrace)
+//	web        HTTP (gin, gintrace.Middleware) -> gRPC clients (grpctrace)
 //	goods      gRPC server: MySQL (sqltrace), Redis cache (redistrace),
 //	           Elasticsearch search (estrace)
 //	order      gRPC server: a RocketMQ transactional message (mqtrace) whose
@@ -19,7 +19,9 @@
 // JAEGER_AGENT_HOST/JAEGER_AGENT_PORT and the other JAEGER_* variables
 // apply) and closes the tracer on SIGTERM or SIGINT, after its servers and
 // clients have stopped, so no span is lost. The web process answers every
-// request with its trace id in the X-Trace-Id header.
+// request with its trace id in the X-Trace-Id header. Every process logs
+// through tracelog.NewHandler, so log lines written with a request's
+// context carry its trace_id and span_id.
 //
 // The data stores are configured from the environment (defaults: the
 // project's service stack, scripts/services):
@@ -42,6 +44,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -50,6 +53,7 @@ import (
 
 	"github.com/apache/rocketmq-client-go/v2/rlog"
 
+	"github.com/tracewrap/tracewrap/tracelog"
 	"github.com/tracewrap/tracewrap/tracing"
 )
 
@@ -109,11 +113,10 @@ var roles = map[string]struct {
 
 func usage() {
 	fmt.Fprintf(os.Stderr, "usage: shop web|goods|order|inventory [flags]\n\n")
-	fmt.Fprintf(os.Stderr, "See the package documentation (go doc ./examples/shop) for the environment.\n")
+	fmt.Fprintf(os.Stderr, "See the package documentation (cd examples && go doc ./shop) for the environment.\n")
 }
 
 func main() {
-	log.SetFlags(log.Ltime | log.Lmicroseconds)
 	if len(os.Args) < 2 {
 		usage()
 		os.Exit(2)
@@ -132,7 +135,10 @@ func main() {
 	fs.StringVar(&s.readyFile, "ready-file", "", "file to write the listen address to once ready")
 	_ = fs.Parse(os.Args[2:])
 	s.env = readEnvironment()
-	log.SetPrefix(s.role + " ")
+	// Every line is logged through tracelog's slog handler: lines logged
+	// with a context that holds a span carry its trace_id and span_id (the
+	// log package's output goes through it too, without ids).
+	slog.SetDefault(slog.New(tracelog.NewHandler(slog.NewTextHandler(os.Stderr, nil))).With("role", s.role))
 	rlog.SetLogLevel("error") // the RocketMQ client is chatty at info level
 	if err := serve(s, r.run, r.listen); err != nil {
 		log.Fatal(err)

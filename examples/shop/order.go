@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"log/slog"
 	"net"
 	"os"
 	"sync"
@@ -151,14 +152,14 @@ func (o *order) ExecuteLocalTransaction(ctx context.Context, msg *primitive.Mess
 	}
 	var m orderMessage
 	if err := json.Unmarshal(msg.Body, &m); err != nil {
-		log.Printf("local transaction: bad message: %v", err)
+		slog.ErrorContext(ctx, "local transaction: bad message", "err", err)
 		return primitive.RollbackMessageState
 	}
 	res, err := o.db.ExecContext(ctx,
 		"INSERT INTO shop_orders (id, goods_id, qty, status) SELECT ?, id, ?, 'placed' FROM shop_goods WHERE id = ?",
 		m.OrderID, m.Qty, m.GoodsID)
 	if err != nil {
-		log.Printf("local transaction %s: %v", m.OrderID, err)
+		slog.ErrorContext(ctx, "local transaction failed", "order", m.OrderID, "err", err)
 		return primitive.RollbackMessageState
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
@@ -188,10 +189,10 @@ func (o *order) CheckLocalTransaction(ctx context.Context, msg *primitive.Messag
 	case errors.Is(err, sql.ErrNoRows):
 		return primitive.RollbackMessageState
 	case err != nil:
-		log.Printf("check %s: %v", id, err)
+		slog.ErrorContext(ctx, "transaction check failed", "order", id, "err", err)
 		return primitive.UnknowState
 	}
-	log.Printf("check %s: order is %s; commit", id, st)
+	slog.InfoContext(ctx, "transaction check: commit", "order", id, "status", st)
 	return primitive.CommitMessageState
 }
 

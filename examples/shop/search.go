@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log"
+	"log/slog"
 	"net/http"
 	"strings"
 	"unicode"
@@ -87,7 +87,7 @@ func (g *goods) Search(ctx context.Context, in *structpb.Struct) (*structpb.Stru
 	source := "elasticsearch"
 	hits, err := g.searchES(ctx, q)
 	if err != nil {
-		log.Printf("search: %v; falling back to MySQL", err)
+		slog.WarnContext(ctx, "search failed; falling back to MySQL", "err", err)
 		source = "mysql"
 		if hits, err = g.searchSQL(ctx, q); err != nil {
 			return nil, status.Errorf(codes.Internal, "search: %v", err)
