@@ -17,7 +17,10 @@
 // Span names are "HTTP GET", "HTTP POST", ...; on the server the name becomes
 // "HTTP GET /items/{id}" once a Go 1.22 http.ServeMux has matched a route
 // pattern (the pattern is also tagged as http.route), unless a name option is
-// given. Tags: component, span.kind, http.method, http.url, http.status_code,
+// given. Frameworks that route inside their own middleware chain (gin, echo)
+// use NewServerTracer instead, which names the span by the route they report
+// (gintrace, a module of its own, does that for gin). Tags: component,
+// span.kind, http.method, http.url, http.status_code,
 // peer.* (the remote address on the server, the URL host on the client), and
 // headers chosen with WithHeaderTags. 5xx responses, transport errors and
 // handler panics are errors; 4xx are not (WithErrorPolicy changes that).

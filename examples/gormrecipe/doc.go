@@ -35,7 +35,8 @@
 //     prepared statements unless the DSN has interpolateParams=true: then
 //     each such statement shows as two spans, sql.prepare and
 //     sql.stmt.exec (or sql.stmt.query), instead of one sql.exec or
-//     sql.query. With interpolateParams=true it is one span per statement.
+//     sql.query. With interpolateParams=true it is one span per statement
+//     (on MariaDB, GORM's INSERT is an INSERT ... RETURNING: a sql.query).
 //   - GORM wraps every Create, Save, Update and Delete in a transaction of
 //     its own (sql.begin, the statement, sql.commit) unless
 //     gorm.Config{SkipDefaultTransaction: true}.
