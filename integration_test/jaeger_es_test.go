@@ -36,13 +36,13 @@ func TestJaegerOnElasticsearchKeepsTracesAcrossRestart(t *testing.T) {
 	web := startProcess(t, "web-jaeger-es", "web", j.shopEnv(), "-goods", goods.Addr, "-order", s.Order.Addr)
 	url := "http://" + web.Addr + "/goods/3"
 
-	ready := want("HTTP GET /goods/{id}@web", "/shop.Goods/Get@web", "/shop.Goods/Get@goods", "get@goods")
+	ready := want("HTTP GET /goods/:id@web", "/shop.Goods/Get@web", "/shop.Goods/Get@goods", "get@goods")
 	first := call(t, "GET", url, "")
 	if first.status != 200 {
 		t.Fatalf("GET: %d %v", first.status, first.body)
 	}
 	before := fetchFrom(t, j.queryURL, first.traceID, ready)
-	goodsServer(t, before, "HTTP GET /goods/{id}", "/shop.Goods/Get")
+	goodsServer(t, before, "HTTP GET /goods/:id", "/shop.Goods/Get")
 
 	j.restart(t)
 
@@ -60,13 +60,13 @@ func TestJaegerOnElasticsearchKeepsTracesAcrossRestart(t *testing.T) {
 			t.Errorf("span %s changed across the restart: %+v, was %+v", b.SpanID, a, b)
 		}
 	}
-	goodsServer(t, after, "HTTP GET /goods/{id}", "/shop.Goods/Get")
+	goodsServer(t, after, "HTTP GET /goods/:id", "/shop.Goods/Get")
 
 	second := call(t, "GET", url, "")
 	if second.status != 200 || second.traceID == first.traceID {
 		t.Fatalf("GET after the restart: %d %v", second.status, second.body)
 	}
-	goodsServer(t, fetchFrom(t, j.queryURL, second.traceID, ready), "HTTP GET /goods/{id}", "/shop.Goods/Get")
+	goodsServer(t, fetchFrom(t, j.queryURL, second.traceID, ready), "HTTP GET /goods/:id", "/shop.Goods/Get")
 }
 
 func spanIDs(tr *jaegerquery.Trace) string {

@@ -60,10 +60,10 @@ func TestMixedBackendsOneTree(t *testing.T) {
 				t.Fatalf("GET: %d %v", r.status, r.body)
 			}
 			// fetch checks one trace, one root, no orphans, no secrets.
-			tr := fetch(t, r.traceID, want("HTTP GET /goods/{id}@web", "/shop.Goods/Get@web", "/shop.Goods/Get@goods",
+			tr := fetch(t, r.traceID, want("HTTP GET /goods/:id@web", "/shop.Goods/Get@web", "/shop.Goods/Get@goods",
 				"get@goods", "sql.query@goods", "set@goods"))
 			noError(t, tr)
-			server := goodsServer(t, tr, "HTTP GET /goods/{id}", "/shop.Goods/Get")
+			server := goodsServer(t, tr, "HTTP GET /goods/:id", "/shop.Goods/Get")
 			for _, op := range []string{"get", "sql.query", "set"} {
 				expect(t, tr, child(t, tr, server, op, "goods"), op, "goods", "client")
 			}

@@ -66,7 +66,7 @@ func TestW3COnlyGatewayInFront(t *testing.T) {
 	}
 
 	tr := fetch(t, gwTrace, want("gateway GET@w3c-gateway", "proxy GET@w3c-gateway",
-		"HTTP GET /goods/{id}@web", "/shop.Goods/Get@web", "/shop.Goods/Get@goods"))
+		"HTTP GET /goods/:id@web", "/shop.Goods/Get@web", "/shop.Goods/Get@goods"))
 	roots := tr.Tree()
 	if len(roots) == 0 {
 		t.Fatal("empty trace")
@@ -75,8 +75,8 @@ func TestW3COnlyGatewayInFront(t *testing.T) {
 	expect(t, tr, top, "gateway GET", "w3c-gateway", "server")
 	proxy := child(t, tr, top, "proxy GET", "w3c-gateway")
 	expect(t, tr, proxy, "proxy GET", "w3c-gateway", "client")
-	web := child(t, tr, proxy, "HTTP GET /goods/{id}", "web")
-	expect(t, tr, web, "HTTP GET /goods/{id}", "web", "server")
+	web := child(t, tr, proxy, "HTTP GET /goods/:id", "web")
+	expect(t, tr, web, "HTTP GET /goods/:id", "web", "server")
 	tagIs(t, web, "http.status_code", "200")
 	grpcClient := child(t, tr, web, "/shop.Goods/Get", "web")
 	expect(t, tr, grpcClient, "/shop.Goods/Get", "web", "client")
