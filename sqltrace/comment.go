@@ -48,7 +48,7 @@ func traceComment(span opentracing.Span, form CommentForm) string {
 		}
 	}
 	if !w3c && form&CommentTraceparent != 0 {
-		if tp := traceparentOf(sc); tp != "" {
+		if tp := core.Traceparent(sc); tp != "" {
 			kept = append(kept, [2]string{"traceparent", tp})
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/uber/jaeger-client-go"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/tracewrap/tracewrap/internal/core"
 	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
@@ -172,7 +173,7 @@ func TestTraceparentOf(t *testing.T) {
 		"no ids":      {opentracing.NoopTracer{}.StartSpan("x").Context(), ""},
 		"nil pointer": {(*otelLike)(nil), ""},
 	} {
-		if got := traceparentOf(c.sc); got != c.want {
+		if got := core.Traceparent(c.sc); got != c.want {
 			t.Errorf("%s: %q, want %q", name, got, c.want)
 		}
 	}

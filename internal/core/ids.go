@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/opentracing/opentracing-go"
@@ -202,6 +203,47 @@ func (r idReader) get(v reflect.Value) string {
 func allZeros(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] != '0' {
+			return false
+		}
+	}
+	return true
+}
+
+// Traceparent is the W3C traceparent naming sc as a sampled span,
+// "00-<32 hex>-<16 hex>-01", built from ContextIDs for tracers that do not
+// inject one themselves (sqltrace's trace comment). Hex ids (jaeger writes
+// 16 or 32 digits, OpenTelemetry 32 and 16) are zero-padded; decimal ones
+// (mocktracer's integers) are converted. "" when an id is missing or does not
+// fit.
+func Traceparent(sc opentracing.SpanContext) string {
+	traceID, spanID := ContextIDs(sc)
+	t, ok1 := w3cID(traceID, 32)
+	s, ok2 := w3cID(spanID, 16)
+	if !ok1 || !ok2 {
+		return ""
+	}
+	return "00-" + t + "-" + s + "-01"
+}
+
+// w3cID writes id as width lower-case hex digits.
+func w3cID(id string, width int) (string, bool) {
+	if id == "" || len(id) > width {
+		return "", false
+	}
+	if (len(id) == 16 || len(id) == 32) && isLowerHex(id) {
+		return strings.Repeat("0", width-len(id)) + id, true
+	}
+	n, err := strconv.ParseUint(id, 10, 64)
+	if err != nil {
+		return "", false
+	}
+	h := strconv.FormatUint(n, 16)
+	return strings.Repeat("0", width-len(h)) + h, true
+}
+
+func isLowerHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
 			return false
 		}
 	}
