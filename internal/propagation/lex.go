@@ -4,29 +4,13 @@ package propagation
 
 // parseLowerHex parses 1 to 16 lower-case hex digits (the only form W3C and
 // B3 allow).
-func parseLowerHex(s string) (uint64, bool) {
-	if len(s) == 0 || len(s) > 16 {
-		return 0, false
-	}
-	var v uint64
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case '0' <= c && c <= '9':
-			c -= '0'
-		case 'a' <= c && c <= 'f':
-			c -= 'a' - 10
-		default:
-			return 0, false
-		}
-		v = v<<4 | uint64(c)
-	}
-	return v, true
-}
+func parseLowerHex(s string) (uint64, bool) { return parseHex(s, false) }
 
 // parseAnyHex is parseLowerHex accepting upper case too, as jaeger-client-go's
 // strconv.ParseUint(s, 16, 64) does for uber-trace-id.
-func parseAnyHex(s string) (uint64, bool) {
+func parseAnyHex(s string) (uint64, bool) { return parseHex(s, true) }
+
+func parseHex(s string, upper bool) (uint64, bool) {
 	if len(s) == 0 || len(s) > 16 {
 		return 0, false
 	}
@@ -38,7 +22,7 @@ func parseAnyHex(s string) (uint64, bool) {
 			c -= '0'
 		case 'a' <= c && c <= 'f':
 			c -= 'a' - 10
-		case 'A' <= c && c <= 'F':
+		case upper && 'A' <= c && c <= 'F':
 			c -= 'A' - 10
 		default:
 			return 0, false
