@@ -55,7 +55,7 @@ var inProcess = map[string]bool{
 	"MQSend": true, "MQConsume": true,
 }
 
-var tracerOrder = []string{"noop", "mock", "jaeger-sampled", "jaeger-unsampled", "otel-sampled", "otel-unsampled"}
+var tracerOrder = []string{"noop", "mock", "jaeger-sampled", "jaeger-unsampled", "init-sampled", "otel-sampled", "otel-unsampled"}
 
 // key identifies one sub-benchmark.
 type key struct{ bench, tracer, impl string }

@@ -6,6 +6,11 @@
 //     its list of finished spans stays small.
 //   - jaeger-sampled, jaeger-unsampled: jaeger-client-go with a const
 //     sampler (on, off) and a NullReporter: spans are built and dropped.
+//   - init-sampled: the Jaeger tracer tracing.Init builds, with its default
+//     propagation (inject uber-trace-id, traceparent and baggage; extract
+//     any), 128-bit ids and a NullReporter. Set beside jaeger-sampled (jaeger's
+//     own single-format propagator), it is the cost of the mixed-fleet
+//     formats on the paths that inject and extract.
 //   - otel-sampled, otel-unsampled: the OpenTelemetry SDK with an
 //     AlwaysSample or NeverSample sampler and a span processor that drops
 //     every span (the SDK's counterpart of a NullReporter). OpenTracing code
@@ -27,6 +32,8 @@ import (
 	otbridge "go.opentelemetry.io/otel/bridge/opentracing"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/tracewrap/tracewrap/tracing"
 )
 
 // Names of the tracer stacks, as they appear in benchmark names
@@ -37,6 +44,7 @@ const (
 	Mock            = "mock"
 	JaegerSampled   = "jaeger-sampled"
 	JaegerUnsampled = "jaeger-unsampled"
+	InitSampled     = "init-sampled"
 	OTelSampled     = "otel-sampled"
 	OTelUnsampled   = "otel-unsampled"
 )
@@ -77,7 +85,7 @@ func (s *Stack) Parent(b testing.TB) context.Context {
 func All(b testing.TB) []*Stack {
 	return []*Stack{
 		New(b, Noop), New(b, Mock),
-		New(b, JaegerSampled), New(b, JaegerUnsampled),
+		New(b, JaegerSampled), New(b, JaegerUnsampled), New(b, InitSampled),
 		New(b, OTelSampled), New(b, OTelUnsampled),
 	}
 }
@@ -98,6 +106,14 @@ func New(b testing.TB, name string) *Stack {
 		s.OT = s.mock
 	case JaegerSampled, JaegerUnsampled:
 		tr, closer := jaeger.NewTracer("bench", jaeger.NewConstSampler(name == JaegerSampled), jaeger.NewNullReporter())
+		b.Cleanup(func() { closer.Close() })
+		s.OT = tr
+	case InitSampled:
+		tr, closer, err := tracing.Init("bench", tracing.WithoutGlobal(), tracing.WithReporter(jaeger.NewNullReporter()),
+			tracing.WithSampler(jaeger.SamplerTypeConst, 1), tracing.WithPropagators(tracing.DefaultPropagators...))
+		if err != nil {
+			b.Fatal(err)
+		}
 		b.Cleanup(func() { closer.Close() })
 		s.OT = tr
 	case OTelSampled, OTelUnsampled:
