@@ -26,13 +26,13 @@ tracing metadata as received}.
 """
 
 import json
-import os
-import sys
 import threading
 from concurrent import futures
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import grpc
+
+import peerserve
 from google.protobuf import struct_pb2
 from grpc_opentracing import (
     ActiveSpanSource,
@@ -189,30 +189,7 @@ def main():
         grpc.server(futures.ThreadPoolExecutor(max_workers=4)),
         open_tracing_server_interceptor(SAMPLED),
     )
-    server.add_generic_rpc_handlers(
-        (
-            grpc.method_handlers_generic_handler(
-                "interop.Echo",
-                {
-                    "Seen": grpc.unary_unary_rpc_method_handler(
-                        grpc_seen,
-                        request_deserializer=struct_pb2.Struct.FromString,
-                        response_serializer=struct_pb2.Struct.SerializeToString,
-                    )
-                },
-            ),
-        )
-    )
-    grpc_port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), HTTPHandler)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    print(json.dumps({"http": httpd.server_address[1], "grpc": grpc_port}), flush=True)
-    sys.stdin.read()  # until the test closes our stdin or goes away
-    httpd.shutdown()
-    server.stop(grace=1).wait()
-    os._exit(0)
+    peerserve.serve(server, grpc_seen, HTTPHandler)
 
 
 if __name__ == "__main__":

@@ -26,14 +26,13 @@ propagation headers as received}.
 """
 
 import json
-import os
-import sys
-import threading
 import urllib.request
 from concurrent import futures
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import grpc
+
+import peerserve
 from google.protobuf import struct_pb2
 from opentelemetry import baggage, context, propagate, trace
 from opentelemetry.baggage.propagation import W3CBaggagePropagator
@@ -171,30 +170,7 @@ def grpc_seen(request, ctx):
 
 def main():
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    server.add_generic_rpc_handlers(
-        (
-            grpc.method_handlers_generic_handler(
-                "interop.Echo",
-                {
-                    "Seen": grpc.unary_unary_rpc_method_handler(
-                        grpc_seen,
-                        request_deserializer=struct_pb2.Struct.FromString,
-                        response_serializer=struct_pb2.Struct.SerializeToString,
-                    )
-                },
-            ),
-        )
-    )
-    grpc_port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), HTTPHandler)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    print(json.dumps({"http": httpd.server_address[1], "grpc": grpc_port}), flush=True)
-    sys.stdin.read()  # until the test closes our stdin or goes away
-    httpd.shutdown()
-    server.stop(grace=1).wait()
-    os._exit(0)
+    peerserve.serve(server, grpc_seen, HTTPHandler)
 
 
 if __name__ == "__main__":
