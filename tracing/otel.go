@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/opentracing/opentracing-go"
-	b3prop "go.opentelemetry.io/contrib/propagators/b3"
-	jaegerprop "go.opentelemetry.io/contrib/propagators/jaeger"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	otbridge "go.opentelemetry.io/otel/bridge/opentracing"
@@ -103,7 +101,12 @@ func initOpenTelemetry(service string, s settings, why string) (opentracing.Trac
 	}
 	tp := sdktrace.NewTracerProvider(tpOpts...)
 
-	prop := textMapPropagator(names)
+	// The codecs of the Jaeger backend, so both speak the same headers with
+	// the same limits and log hostile input alike.
+	prop, err := newOTelPropagator(names, newRemoteLog(s.logger))
+	if err != nil {
+		return nil, nil, err
+	}
 	bridge := otbridge.NewBridgeTracer()
 	bridge.SetTextMapPropagator(prop) // its own, so it does not depend on the globals
 	bridge.SetWarningHandler(func(msg string) {
@@ -270,35 +273,6 @@ func otlpExporter() (sdktrace.SpanExporter, string, error) {
 	}
 	return nil, "", fmt.Errorf("tracing: %s=%q: tracewrap exports OTLP over grpc or http/protobuf", source, protocol)
 }
-
-// textMapPropagator is the composite of names (from propagatorNames):
-// injection writes every format; extraction takes the trace context from the
-// first format in names that holds a valid one, as the Jaeger backend does.
-// OpenTelemetry's composite lets the last one win, so it is given the formats
-// in reverse order.
-func textMapPropagator(names []string) propagation.TextMapPropagator {
-	var ps []propagation.TextMapPropagator
-	for i := len(names) - 1; i >= 0; i-- {
-		n := names[i]
-		switch n {
-		case PropagatorTraceContext:
-			ps = append(ps, propagation.TraceContext{})
-		case PropagatorBaggage:
-			ps = append(ps, propagation.Baggage{})
-		case PropagatorB3:
-			ps = append(ps, b3prop.New(b3prop.WithInjectEncoding(b3prop.B3SingleHeader)))
-		case PropagatorB3Multi:
-			ps = append(ps, b3prop.New(b3prop.WithInjectEncoding(b3prop.B3MultipleHeader)))
-		case PropagatorJaeger:
-			ps = append(ps, jaegerprop.Jaeger{})
-		}
-	}
-	// A pointer, so Close can tell whether the global is still this one (a
-	// composite is a slice, which does not compare).
-	return &composite{propagation.NewCompositeTextMapPropagator(ps...)}
-}
-
-type composite struct{ propagation.TextMapPropagator }
 
 // otelErrorHandler sends the errors the SDK hands to otel.Handle (partial
 // successes, resource and propagation trouble, the user's own otel code)
