@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"sync"
 
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/log"
@@ -51,9 +52,19 @@ func isTraceKey(k string) bool {
 
 func oversize(k, v string) bool { return len(k) > MaxCarrierValue || len(v) > MaxCarrierValue }
 
-// carrierSize measures a carrier in one pass. Its method value is the one
-// allocation of the pass.
-type carrierSize struct{ n, total, oversize int }
+// carrierSize measures a carrier in one pass. A carrier is an interface, so
+// a carrierSize and its method value handed to ForeachKey would escape: two
+// allocations per call. They are pooled instead, the method value bound once.
+type carrierSize struct {
+	n, total, oversize int
+	visitFn            func(k, v string) error // m.visit
+}
+
+var carrierSizes = sync.Pool{New: func() any {
+	m := &carrierSize{}
+	m.visitFn = m.visit
+	return m
+}}
 
 func (m *carrierSize) visit(k, v string) error {
 	if oversize(k, v) {
@@ -78,10 +89,14 @@ func (m *carrierSize) within() bool {
 // caller's trace survives a flood of baggage or headers. dropped counts what
 // was left out.
 func bound(carrier opentracing.TextMapReader) (out opentracing.TextMapReader, dropped int, err error) {
-	var m carrierSize
-	if err := carrier.ForeachKey(m.visit); err != nil {
+	pm := carrierSizes.Get().(*carrierSize)
+	pm.n, pm.total, pm.oversize = 0, 0, 0
+	if err := carrier.ForeachKey(pm.visitFn); err != nil {
+		carrierSizes.Put(pm)
 		return nil, 0, err
 	}
+	m := *pm
+	carrierSizes.Put(pm)
 	if m.within() {
 		return carrier, 0, nil
 	}
