@@ -129,8 +129,8 @@ func (d *db) start(call *Call, parent opentracing.SpanContext, start time.Time) 
 	if call.Query != "" {
 		core.SetStatement(span, v, call.Query, max)
 		if v.OTel() {
-			if op := sqlOperation(call.Query); op != "" {
-				v.Set(span, core.KeyDBOperation, op)
+			if i := sqlOperationIndex(call.Query); i >= 0 {
+				v.Set(span, core.KeyDBOperation, sqlOperationTags[i])
 			}
 		}
 	}
@@ -235,27 +235,43 @@ func named(args []driver.Value) []driver.NamedValue {
 	return nv
 }
 
-// sqlOperations are the statement keywords db.operation.name takes, as
-// constants: boxing them costs no allocation.
+// sqlOperations are the statement keywords db.operation.name takes.
 var sqlOperations = [...]string{"SELECT", "INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "CALL", "WITH",
 	"CREATE", "ALTER", "DROP", "TRUNCATE", "BEGIN", "COMMIT", "ROLLBACK", "SET", "SHOW", "USE", "EXPLAIN", "GRANT", "REVOKE", "LOCK", "UNLOCK"}
+
+// sqlOperationTags are sqlOperations boxed once: a string taken from the
+// array (not a constant) would be boxed, an allocation, on every span.
+var sqlOperationTags = func() (t [len(sqlOperations)]any) {
+	for i, op := range sqlOperations {
+		t[i] = op
+	}
+	return t
+}()
 
 // sqlOperation is the first keyword of query when it is one of
 // sqlOperations (any case, after blanks and parentheses), else "".
 func sqlOperation(query string) string {
+	if i := sqlOperationIndex(query); i >= 0 {
+		return sqlOperations[i]
+	}
+	return ""
+}
+
+// sqlOperationIndex is sqlOperation's index in sqlOperations, -1 for none.
+func sqlOperationIndex(query string) int {
 	q := strings.TrimLeft(query, " \t\r\n(")
 	end := 0
 	for end < len(q) && end < 9 && (q[end]|0x20 >= 'a' && q[end]|0x20 <= 'z') {
 		end++
 	}
 	if end == 0 || (end < len(q) && q[end]|0x20 >= 'a' && q[end]|0x20 <= 'z') {
-		return ""
+		return -1
 	}
 	word := q[:end]
-	for _, op := range sqlOperations {
+	for i, op := range sqlOperations {
 		if strings.EqualFold(word, op) {
-			return op
+			return i
 		}
 	}
-	return ""
+	return -1
 }
