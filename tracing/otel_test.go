@@ -786,3 +786,19 @@ func TestOTelLogBudget(t *testing.T) {
 		t.Fatalf("log %q", inner.all())
 	}
 }
+
+// With OTEL_BSP_SCHEDULE_DELAY unset finished spans are exported after
+// defaultBatchDelay (a second, as on the Jaeger backend), not the SDK's five
+// seconds: the README's "export every 1000 ms here when unset".
+func TestOpenTelemetryDefaultBatchDelay(t *testing.T) {
+	clearOTelEnv(t)
+	tr, _, exp := initMemory(t, "batch-delay")
+	tr.StartSpan("early").Finish()
+	deadline := time.Now().Add(4 * time.Second) // under the SDK's 5 s, with room for a loaded machine
+	for len(exp.GetSpans()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no span exported within 4 s of finishing, before Close")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

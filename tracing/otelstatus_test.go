@@ -91,3 +91,21 @@ func TestErrorStatusOtherTracers(t *testing.T) {
 		t.Error("only bridge spans have an OpenTelemetry span")
 	}
 }
+
+// The same through Init's OpenTelemetry backend (NewTracerProvider's
+// tracer on the bridge, not NewTracerPair): the README's "status Error with
+// the error's message as its description".
+func TestErrorStatusOnInitsOpenTelemetryBackend(t *testing.T) {
+	clearOTelEnv(t)
+	tr, closer, exp := initMemory(t, "status")
+	span := tr.StartSpan("call")
+	core.RecordError(span, errors.New("connection refused"))
+	span.Finish()
+	if err := closer.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s := byName(t, exp.GetSpans(), "call")
+	if s.Status.Code != codes.Error || s.Status.Description != "connection refused" {
+		t.Errorf("status %+v", s.Status)
+	}
+}

@@ -53,6 +53,9 @@ func TestVocabTable(t *testing.T) {
 		KeyDBStatement:          {"db.statement", "db.query.text"},
 		KeyMessagingDestination: {"message_bus.destination", "messaging.destination.name"},
 		KeyGRPCStatusCode:       {"grpc.status_code", "rpc.grpc.status_code"},
+		KeyDBRows:               {"db.rows", "db.response.returned_rows"},
+		KeyDBArgs:               {"db.args", "db.query.parameters"},
+		KeyMessagingPayload:     {"message_bus.payload", "messaging.message.body"},
 	} {
 		if OpenTracing.Name(k) != want[0] || OpenTelemetry.Name(k) != want[1] {
 			t.Errorf("key %d: %q, %q", k, OpenTracing.Name(k), OpenTelemetry.Name(k))

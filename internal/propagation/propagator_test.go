@@ -304,3 +304,18 @@ func TestFields(t *testing.T) {
 		}
 	}
 }
+
+// Either B3 name reads both B3 forms (the README's "Both B3 names read both
+// B3 forms"): a service configured for b3 continues a X-B3-* caller, and the
+// other way round.
+func TestB3NamesReadBothForms(t *testing.T) {
+	sc := SpanContext{TraceID: TraceID{0x1122, 0x3344}, SpanID: 0x55, Sampled: true}
+	for _, pair := range [][2]Format{{B3, B3Multi}, {B3Multi, B3}} {
+		c := newCarrier()
+		New(pair[1]).Inject(sc, nil, HTTPHeaders, c)
+		res, err := New(pair[0]).Extract(c, HTTPHeaders)
+		if err != nil || res.Context != sc || res.Problems != 0 {
+			t.Errorf("%v reading what %v wrote (%v): %+v, %v", pair[0], pair[1], c.vals, res, err)
+		}
+	}
+}
