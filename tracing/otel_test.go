@@ -554,7 +554,8 @@ func TestOpenTelemetryConsoleOutput(t *testing.T) {
 	}
 }
 
-// hungCollector accepts connections and never answers; stop closes them.
+// hungCollector accepts connections and never answers; the listener and its
+// connections are closed when the test ends.
 func hungCollector(t *testing.T) (addr string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
