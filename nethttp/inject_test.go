@@ -13,6 +13,7 @@ import (
 	"github.com/uber/jaeger-client-go"
 	"github.com/uber/jaeger-client-go/zipkin"
 
+	"github.com/tracewrap/tracewrap/internal/testenv"
 	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
@@ -66,7 +67,7 @@ func TestHostileBaggageDoesNotFailOnwardCalls(t *testing.T) {
 			back.Start()
 			t.Cleanup(back.Close)
 			onward := tracedClient(t, WithTracer(tr))
-			front := serve(t, Middleware(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			front := testenv.Serve(t, Middleware(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				req, _ := http.NewRequestWithContext(r.Context(), "GET", back.URL, nil)
 				resp, err := onward.Do(req)
 				if err != nil {
