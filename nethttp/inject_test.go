@@ -11,7 +11,6 @@ import (
 
 	"github.com/opentracing/opentracing-go"
 	"github.com/uber/jaeger-client-go"
-	"github.com/uber/jaeger-client-go/zipkin"
 
 	"github.com/tracewrap/tracewrap/internal/testenv"
 	"github.com/tracewrap/tracewrap/internal/tracetest"
@@ -118,10 +117,7 @@ func dropLogs(rep *jaeger.InMemoryReporter) int {
 // a tracer that sends baggage as it is (Zipkin B3 without a prefix) cannot
 // make the call fail with baggage named Connection or Transfer-Encoding.
 func TestRawBaggageOverHTTP2(t *testing.T) {
-	p := zipkin.NewZipkinB3HTTPHeaderPropagator(zipkin.BaggagePrefix(""))
-	tr, closer := jaeger.NewTracer("raw", jaeger.NewConstSampler(true), jaeger.NewNullReporter(),
-		jaeger.TracerOptions.Injector(opentracing.HTTPHeaders, p))
-	t.Cleanup(func() { closer.Close() })
+	tr := tracetest.RawBaggage(t, opentracing.HTTPHeaders)
 	back := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ProtoMajor != 2 || r.Header.Get("X-B3-Traceid") == "" || r.Header.Get("Tenant") != "acme" {
 			http.Error(w, "want HTTP/2 with the trace and baggage", http.StatusBadRequest)
