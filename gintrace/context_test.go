@@ -95,7 +95,7 @@ func TestGinContextIsTheParentOfEveryCall(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A second HTTP service, traced with nethttp, for the HTTP client span.
-	downstream := serve(t, nethttp.Middleware(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	downstream := testenv.Serve(t, nethttp.Middleware(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	})))
 	tracedTransport := nethttp.NewTransport(&http.Transport{}, nethttp.WithTracer(tr))
@@ -149,7 +149,7 @@ func TestGinContextIsTheParentOfEveryCall(t *testing.T) {
 		cancel()
 		c.String(http.StatusOK, "ok")
 	})
-	srv := serve(t, r)
+	srv := testenv.Serve(t, r)
 	req, _ := http.NewRequest("GET", srv.URL+"/orders/9", nil)
 	if code, body := do(t, client(t), req); code != 200 {
 		t.Fatal(code, body)
@@ -264,7 +264,7 @@ func TestJaegerSampledAndUnsampledCallers(t *testing.T) {
 				seen = out.Username
 				c.Status(200)
 			})
-			srv := serve(t, r)
+			srv := testenv.Serve(t, r)
 			caller := callerTr.StartSpan("caller")
 			req, _ := http.NewRequest("GET", srv.URL+"/goods/1", nil)
 			if err := callerTr.Inject(caller.Context(), opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(req.Header)); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/opentracing/opentracing-go/mocktracer"
 
 	"github.com/tracewrap/tracewrap/gintrace"
+	"github.com/tracewrap/tracewrap/internal/testenv"
 	"github.com/tracewrap/tracewrap/internal/tracetest"
 	"github.com/tracewrap/tracewrap/nethttp"
 )
@@ -35,7 +36,7 @@ func TestSpanNamedByRoute(t *testing.T) {
 	r, tr := newEngine(t)
 	r.GET("/orders/:id", func(c *gin.Context) { c.String(http.StatusOK, "order "+c.Param("id")) })
 	r.POST("/orders", func(c *gin.Context) { c.JSON(http.StatusCreated, gin.H{"ok": true}) })
-	srv := serve(t, r)
+	srv := testenv.Serve(t, r)
 	hc := client(t)
 
 	req, _ := http.NewRequest("GET", srv.URL+"/orders/42?token=s3cret", nil)
@@ -81,7 +82,7 @@ func TestUnmatchedRequests(t *testing.T) {
 	r, tr := newEngine(t)
 	r.HandleMethodNotAllowed = true
 	r.GET("/orders/:id", func(c *gin.Context) { c.Status(http.StatusOK) })
-	srv := serve(t, r)
+	srv := testenv.Serve(t, r)
 	hc := client(t)
 
 	cases := []struct {
@@ -107,7 +108,7 @@ func TestUnmatchedRequests(t *testing.T) {
 	// A NoRoute handler of the user's is traced under the same name.
 	r2, tr2 := newEngine(t)
 	r2.NoRoute(func(c *gin.Context) { c.JSON(http.StatusNotFound, gin.H{"error": "no such page"}) })
-	srv2 := serve(t, r2)
+	srv2 := testenv.Serve(t, r2)
 	req, _ := http.NewRequest("GET", srv2.URL+"/missing", nil)
 	if code, body := do(t, hc, req); code != 404 || !strings.Contains(body, "no such page") {
 		t.Fatal(code, body)
@@ -124,7 +125,7 @@ func TestStatusAndErrors(t *testing.T) {
 	r.GET("/empty", func(c *gin.Context) { c.Status(http.StatusNoContent) })
 	r.GET("/bad", func(c *gin.Context) { c.String(http.StatusBadRequest, "bad") })
 	r.GET("/down", func(c *gin.Context) { c.AbortWithStatus(http.StatusServiceUnavailable) })
-	srv := serve(t, r)
+	srv := testenv.Serve(t, r)
 	hc := client(t)
 	for path, want := range map[string]struct {
 		code  int
@@ -162,7 +163,7 @@ func TestPanicWithRecoveryInEitherOrder(t *testing.T) {
 				r.Use(mw, rec)
 			}
 			r.GET("/boom/:n", func(c *gin.Context) { panic("boom " + c.Param("n")) })
-			srv := serve(t, r)
+			srv := testenv.Serve(t, r)
 			req, _ := http.NewRequest("GET", srv.URL+"/boom/1", nil)
 			if code, _ := do(t, client(t), req); code != 500 {
 				t.Fatalf("status %d", code)
@@ -204,7 +205,7 @@ func TestOptionsAndCallerTrace(t *testing.T) {
 		c.Status(204)
 	})
 	r.GET("/items/:id", func(c *gin.Context) { c.String(404, "no item") })
-	srv := serve(t, r)
+	srv := testenv.Serve(t, r)
 	hc := client(t)
 
 	req, _ := http.NewRequest("GET", srv.URL+"/healthz", nil)
@@ -234,7 +235,7 @@ func TestOptionsAndCallerTrace(t *testing.T) {
 	// A fixed name is kept (and is not replaced by the route).
 	r3, tr3 := newEngine(t, nethttp.WithOperationName("web"))
 	r3.GET("/a/:x", func(c *gin.Context) {})
-	srv3 := serve(t, r3)
+	srv3 := testenv.Serve(t, r3)
 	req, _ = http.NewRequest("GET", srv3.URL+"/a/1", nil)
 	do(t, hc, req)
 	if s := serverSpan(t, tr3); s.OperationName != "web" {

@@ -2,9 +2,7 @@ package gintrace_test
 
 import (
 	"io"
-	"log"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/apache/rocketmq-client-go/v2/rlog"
@@ -29,16 +27,6 @@ func rocketmqLeftovers() []goleak.Option {
 		goleak.IgnoreAnyFunction(pkg + "internal.(*rmqClient).Start.func1.3"),
 		goleak.IgnoreAnyFunction(pkg + "internal.(*rmqClient).Start.func1.4"),
 	}
-}
-
-// serve runs engine on a real HTTP server on 127.0.0.1, closed with the test.
-func serve(t testing.TB, engine http.Handler) *httptest.Server {
-	t.Helper()
-	srv := httptest.NewUnstartedServer(engine)
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return srv
 }
 
 // client is a plain HTTP client whose idle connections close with the test.

@@ -45,7 +45,7 @@ func TestRocketMQSendWithGinContext(t *testing.T) {
 		_, sendErr = p.SendSync(c, primitive.NewMessage(topic, []byte(`{"id":1}`)))
 		c.Status(http.StatusAccepted)
 	})
-	srv := serve(t, r)
+	srv := testenv.Serve(t, r)
 	req, _ := http.NewRequest("POST", srv.URL+"/orders", nil)
 	if code, _ := do(t, client(t), req); code != http.StatusAccepted || sendErr != nil {
 		t.Fatal(code, sendErr)

@@ -79,22 +79,7 @@ func TestInteropOtgrpcClientToGrpctraceServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	client := testpb.NewTestServiceClient(conn)
-
-	ctx, root := rootWithBaggage(trC)
-	if _, err := client.UnaryCall(ctx, &testpb.SimpleRequest{}); err != nil {
-		t.Fatal(err)
-	}
-	assertInterop(t, root, <-e.svc.spans)
-
-	stream, err := client.StreamingOutputCall(ctx, &testpb.StreamingOutputCallRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := stream.Recv(); err == nil {
-		t.Fatal("want EOF")
-	}
-	assertInterop(t, root, <-e.svc.spans)
+	callBothWays(t, testpb.NewTestServiceClient(conn), trC, e.svc.spans)
 }
 
 // A grpctrace client calls an otgrpc server, unary and streaming.
@@ -107,13 +92,19 @@ func TestInteropGrpctraceClientToOtgrpcServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	client := testpb.NewTestServiceClient(conn)
+	callBothWays(t, testpb.NewTestServiceClient(conn), trC, svc.spans)
+}
 
-	ctx, root := rootWithBaggage(trC)
+// callBothWays makes a unary and a streaming call through client, each under
+// a root span of tr carrying baggage, and checks the server span of each
+// (read from spans) joined the caller's trace (assertInterop).
+func callBothWays(t *testing.T, client testpb.TestServiceClient, tr opentracing.Tracer, spans <-chan opentracing.Span) {
+	t.Helper()
+	ctx, root := rootWithBaggage(tr)
 	if _, err := client.UnaryCall(ctx, &testpb.SimpleRequest{}); err != nil {
 		t.Fatal(err)
 	}
-	assertInterop(t, root, <-svc.spans)
+	assertInterop(t, root, <-spans)
 
 	stream, err := client.StreamingOutputCall(ctx, &testpb.StreamingOutputCallRequest{})
 	if err != nil {
@@ -122,5 +113,5 @@ func TestInteropGrpctraceClientToOtgrpcServer(t *testing.T) {
 	if _, err := stream.Recv(); err == nil {
 		t.Fatal("want EOF")
 	}
-	assertInterop(t, root, <-svc.spans)
+	assertInterop(t, root, <-spans)
 }

@@ -274,18 +274,28 @@ func (rs *privateRedis) stop(t *testing.T) {
 	if rs.cmd == nil {
 		return
 	}
-	select {
-	case <-rs.done:
-	default:
-		_ = rs.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-rs.done:
-		case <-time.After(10 * time.Second):
-			_ = rs.cmd.Process.Kill()
-			<-rs.done
-		}
-	}
+	terminate(rs.cmd, rs.done, 10*time.Second)
 	rs.cmd = nil
+}
+
+// terminate ends the process cmd, whose exit closes done, with SIGTERM, and
+// kills it if it has not exited grace later; it reports whether it had to
+// kill. A process already gone is left alone.
+func terminate(cmd *exec.Cmd, done <-chan struct{}, grace time.Duration) (killed bool) {
+	select {
+	case <-done:
+		return false
+	default:
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
+		return false
+	case <-time.After(grace):
+		_ = cmd.Process.Kill()
+		<-done
+		return true
+	}
 }
 
 // redisPing: the server answers PING (the default user needs no password).

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -199,17 +198,8 @@ func (j *privateJaeger) stop(t *testing.T) {
 	if j.cmd == nil {
 		return
 	}
-	select {
-	case <-j.done:
-	default:
-		_ = j.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-j.done:
-		case <-time.After(20 * time.Second):
-			t.Errorf("Jaeger did not stop within 20s of SIGTERM; killed")
-			_ = j.cmd.Process.Kill()
-			<-j.done
-		}
+	if terminate(j.cmd, j.done, 20*time.Second) {
+		t.Errorf("Jaeger did not stop within 20s of SIGTERM; killed")
 	}
 	j.cmd = nil
 }

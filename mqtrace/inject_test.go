@@ -13,22 +13,10 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/opentracing/opentracing-go"
 	"github.com/uber/jaeger-client-go"
-	"github.com/uber/jaeger-client-go/zipkin"
 
 	"github.com/tracewrap/tracewrap/internal/tracetest"
 	"github.com/tracewrap/tracewrap/nethttp"
 )
-
-// rawTracer is a jaeger tracer whose TextMap injection writes baggage keys
-// and values as they are (Zipkin B3 with no baggage prefix): what a tracer
-// that trusts remote baggage would put into message properties.
-func rawTracer(tb testing.TB) opentracing.Tracer {
-	p := zipkin.NewZipkinB3HTTPHeaderPropagator(zipkin.BaggagePrefix(""))
-	tr, closer := jaeger.NewTracer("raw", jaeger.NewConstSampler(true), jaeger.NewInMemoryReporter(),
-		jaeger.TracerOptions.Injector(opentracing.TextMap, p))
-	tb.Cleanup(func() { closer.Close() })
-	return tr
-}
 
 func dropCounts(span opentracing.Span) []any {
 	var counts []any
@@ -113,7 +101,7 @@ func bigBaggage() map[string]string {
 // and broker act on (DELAY would delay the message, TAGS retag it), nor
 // separators; what is left out is logged once per send, with the count.
 func TestInjectLeavesSystemPropertiesAlone(t *testing.T) {
-	tr := rawTracer(t)
+	tr := tracetest.RawBaggage(t, opentracing.TextMap)
 	span := tr.StartSpan("send")
 	span.SetBaggageItem("DELAY", "18")
 	span.SetBaggageItem("TAGS", "evil")
@@ -142,10 +130,10 @@ func TestInjectLeavesSystemPropertiesAlone(t *testing.T) {
 // On the real broker: a send whose tracer would write DELAY=18 (two hours)
 // arrives at once.
 func TestHostileBaggageDoesNotDelayMessage(t *testing.T) {
-	trc := New(WithTracer(rawTracer(t)))
+	trc := New(WithTracer(tracetest.RawBaggage(t, opentracing.TextMap)))
 	topic := uniq(t, "t")
 	p := startProducer(t, trc)
-	root := rawTracer(t).StartSpan("root")
+	root := tracetest.RawBaggage(t, opentracing.TextMap).StartSpan("root")
 	root.SetBaggageItem(primitive.PropertyDelayTimeLevel, "18")
 	ctx := opentracing.ContextWithSpan(context.Background(), root)
 	if _, err := p.SendSync(ctx, primitive.NewMessage(topic, []byte("now"))); err != nil {
@@ -163,7 +151,7 @@ func TestHostileBaggageDoesNotDelayMessage(t *testing.T) {
 // writes it, the message's properties survive the wire encoding as they
 // were set, hold no system property the tracer wrote, and keep the user's.
 func FuzzInjectProperties(f *testing.F) {
-	tr := rawTracer(f)
+	tr := tracetest.RawBaggage(f, opentracing.TextMap)
 	f.Add("tenant", "acme")
 	f.Add("DELAY", "3")
 	f.Add("k\x01", "v")

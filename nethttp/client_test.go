@@ -13,6 +13,7 @@ import (
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/mocktracer"
 
+	"github.com/tracewrap/tracewrap/internal/testenv"
 	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
@@ -30,7 +31,7 @@ func waitSpans(tr *mocktracer.MockTracer, n int) []*mocktracer.MockSpan {
 }
 
 func TestClientSpanEndsWithBody(t *testing.T) {
-	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := testenv.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodHead {
 			io.WriteString(w, strings.Repeat("x", 100))
 		}
@@ -75,7 +76,7 @@ func TestClientSpanEndsWithBody(t *testing.T) {
 }
 
 func TestClientEmptyBodyFinishesAtOnce(t *testing.T) {
-	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) }))
+	srv := testenv.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) }))
 	tr := mocktracer.New()
 	resp, err := tracedClient(t, WithTracer(tr)).Get(srv.URL)
 	if err != nil {
@@ -91,7 +92,7 @@ func TestClientEmptyBodyFinishesAtOnce(t *testing.T) {
 // span ends with the request's context.
 func TestClientDroppedBodyAfterTimeout(t *testing.T) {
 	release := make(chan struct{})
-	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := testenv.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "head")
 		http.NewResponseController(w).Flush()
 		select {
@@ -120,7 +121,7 @@ func TestClientDroppedBodyAfterTimeout(t *testing.T) {
 
 // Cancelling the context of a request whose body nobody reads finishes it.
 func TestClientDroppedBodyOnCancel(t *testing.T) {
-	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := testenv.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "partial")
 		http.NewResponseController(w).Flush()
 		<-r.Context().Done()
@@ -143,7 +144,7 @@ func TestClientDroppedBodyOnCancel(t *testing.T) {
 }
 
 func TestClientErrorsAndStatus(t *testing.T) {
-	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := testenv.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/404":
 			http.NotFound(w, r)
@@ -194,7 +195,7 @@ func TestClientRedirects(t *testing.T) {
 	mux.HandleFunc("/a", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/b", http.StatusFound) })
 	mux.HandleFunc("/b", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/c", http.StatusFound) })
 	mux.HandleFunc("/c", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "done") })
-	srv := serve(t, Middleware(tr, mux))
+	srv := testenv.Serve(t, Middleware(tr, mux))
 	root := tr.StartSpan("root")
 	req, _ := http.NewRequestWithContext(opentracing.ContextWithSpan(context.Background(), root), "GET", srv.URL+"/a", nil)
 	if _, body := get(t, tracedClient(t, WithTracer(tr)), req); body != "done" {
@@ -221,7 +222,7 @@ func TestClientRedirects(t *testing.T) {
 
 // Userinfo never reaches the span; query values are redacted unless kept.
 func TestClientURLRedaction(t *testing.T) {
-	srv := serve(t, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	srv := testenv.Serve(t, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	tr := mocktracer.New()
 	u := strings.Replace(srv.URL, "http://", "http://alice:pw-secret@", 1) + "/x?api_key=k-secret&q=shoes#frag"
 	req, _ := http.NewRequest("GET", u, nil)
@@ -239,7 +240,7 @@ func TestClientURLRedaction(t *testing.T) {
 }
 
 func TestClientTraceEvents(t *testing.T) {
-	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "x") }))
+	srv := testenv.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "x") }))
 	tr := mocktracer.New()
 	req, _ := http.NewRequest("GET", srv.URL, nil)
 	get(t, tracedClient(t, WithTracer(tr), WithClientTrace()), req)
@@ -255,7 +256,7 @@ func TestClientTraceEvents(t *testing.T) {
 	// Unsampled jaeger spans log nothing, but still propagate.
 	jt, _ := tracetest.Jaeger(t, "nethttp-test", false)
 	var seen string
-	srv2 := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen = r.Header.Get("Uber-Trace-Id") }))
+	srv2 := testenv.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen = r.Header.Get("Uber-Trace-Id") }))
 	req, _ = http.NewRequest("GET", srv2.URL, nil)
 	get(t, tracedClient(t, WithTracer(jt), WithClientTrace()), req)
 	if !strings.HasSuffix(seen, ":0") {
@@ -267,7 +268,7 @@ func TestClientTraceEvents(t *testing.T) {
 // NoopTracer path does too.
 func TestClientPassThrough(t *testing.T) {
 	var hdr http.Header
-	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hdr = r.Header.Clone() }))
+	srv := testenv.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hdr = r.Header.Clone() }))
 	tr := mocktracer.New()
 	for _, c := range []*http.Client{
 		tracedClient(t, WithTracer(tr), WithChildSpansOnly()),

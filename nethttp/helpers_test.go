@@ -2,22 +2,9 @@ package nethttp
 
 import (
 	"io"
-	"log"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 )
-
-// serve starts a real HTTP server on 127.0.0.1 with h; it is closed, with its
-// connections, when the test ends. Panics logged by net/http are discarded.
-func serve(t testing.TB, h http.Handler) *httptest.Server {
-	t.Helper()
-	srv := httptest.NewUnstartedServer(h)
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return srv
-}
 
 // baseTransport is a fresh transport whose idle connections are closed when
 // the test ends, so goleak sees no keep-alive goroutines.

@@ -11,8 +11,8 @@ import (
 
 	"github.com/opentracing/opentracing-go"
 	"github.com/uber/jaeger-client-go"
-	"github.com/uber/jaeger-client-go/zipkin"
 
+	"github.com/tracewrap/tracewrap/internal/testenv"
 	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
@@ -66,7 +66,7 @@ func TestHostileBaggageDoesNotFailOnwardCalls(t *testing.T) {
 			back.Start()
 			t.Cleanup(back.Close)
 			onward := tracedClient(t, WithTracer(tr))
-			front := serve(t, Middleware(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			front := testenv.Serve(t, Middleware(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				req, _ := http.NewRequestWithContext(r.Context(), "GET", back.URL, nil)
 				resp, err := onward.Do(req)
 				if err != nil {
@@ -117,10 +117,7 @@ func dropLogs(rep *jaeger.InMemoryReporter) int {
 // a tracer that sends baggage as it is (Zipkin B3 without a prefix) cannot
 // make the call fail with baggage named Connection or Transfer-Encoding.
 func TestRawBaggageOverHTTP2(t *testing.T) {
-	p := zipkin.NewZipkinB3HTTPHeaderPropagator(zipkin.BaggagePrefix(""))
-	tr, closer := jaeger.NewTracer("raw", jaeger.NewConstSampler(true), jaeger.NewNullReporter(),
-		jaeger.TracerOptions.Injector(opentracing.HTTPHeaders, p))
-	t.Cleanup(func() { closer.Close() })
+	tr := tracetest.RawBaggage(t, opentracing.HTTPHeaders)
 	back := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ProtoMajor != 2 || r.Header.Get("X-B3-Traceid") == "" || r.Header.Get("Tenant") != "acme" {
 			http.Error(w, "want HTTP/2 with the trace and baggage", http.StatusBadRequest)

@@ -17,6 +17,7 @@ import (
 	"github.com/opentracing/opentracing-go/mocktracer"
 	"github.com/uber/jaeger-client-go"
 
+	"github.com/tracewrap/tracewrap/internal/testenv"
 	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
@@ -30,7 +31,7 @@ var (
 func TestClientServerParentAndBaggage(t *testing.T) {
 	tr := mocktracer.New()
 	var baggage string
-	srv := serve(t, Middleware(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := testenv.Serve(t, Middleware(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s := opentracing.SpanFromContext(r.Context()); s != nil {
 			baggage = s.BaggageItem("tenant")
 		}
@@ -77,7 +78,7 @@ func TestClientServerParentAndBaggage(t *testing.T) {
 func TestJaegerPropagation(t *testing.T) {
 	tr, _ := tracetest.Jaeger(t, "nethttp-test", true)
 	got := make(chan jaeger.SpanContext, 1)
-	srv := serve(t, Middleware(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := testenv.Serve(t, Middleware(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sc := opentracing.SpanFromContext(r.Context()).Context().(jaeger.SpanContext)
 		if opentracing.SpanFromContext(r.Context()).BaggageItem("tenant") != "acme" {
 			w.WriteHeader(500)
@@ -115,7 +116,7 @@ func TestServerStatusAndErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr := mocktracer.New()
-			srv := serve(t, Middleware(tr, tc.h))
+			srv := testenv.Serve(t, Middleware(tr, tc.h))
 			req, _ := http.NewRequest("GET", srv.URL, nil)
 			get(t, &http.Client{Transport: baseTransport(t)}, req)
 			s := tracetest.WaitOne(t, tr, serverKind)
@@ -149,7 +150,7 @@ func TestServerPanic(t *testing.T) {
 		}()
 		inner.ServeHTTP(w, r)
 	})
-	srv := serve(t, outer)
+	srv := testenv.Serve(t, outer)
 	c := &http.Client{Transport: baseTransport(t)}
 	if _, err := c.Get(srv.URL + "/boom"); err == nil {
 		t.Fatal("a panicking handler produced a response")
@@ -175,7 +176,7 @@ func TestServerRoutePatternAndFilter(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /items/{id}", func(w http.ResponseWriter, r *http.Request) {})
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {})
-	srv := serve(t, Middleware(tr, mux, WithSpanFilter(func(r *http.Request) bool { return r.URL.Path != "/healthz" })))
+	srv := testenv.Serve(t, Middleware(tr, mux, WithSpanFilter(func(r *http.Request) bool { return r.URL.Path != "/healthz" })))
 	c := &http.Client{Transport: baseTransport(t)}
 	for _, p := range []string{"/items/42", "/healthz", "/nowhere"} {
 		resp, err := c.Get(srv.URL + p)
@@ -197,7 +198,7 @@ func TestServerRoutePatternAndFilter(t *testing.T) {
 
 	// A name option wins over the pattern.
 	tr.Reset()
-	srv2 := serve(t, Middleware(tr, mux, WithOperationNameFunc(func(r *http.Request) string { return "items" })))
+	srv2 := testenv.Serve(t, Middleware(tr, mux, WithOperationNameFunc(func(r *http.Request) string { return "items" })))
 	resp, _ := c.Get(srv2.URL + "/items/1")
 	resp.Body.Close()
 	if n := tracetest.WaitOne(t, tr, serverKind).OperationName; n != "items" {
@@ -210,7 +211,7 @@ func TestServerRoutePatternAndFilter(t *testing.T) {
 func TestServerResponseControllerFlushAndHijack(t *testing.T) {
 	tr := mocktracer.New()
 	flushed := make(chan struct{})
-	srv := serve(t, Middleware(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := testenv.Serve(t, Middleware(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rc := http.NewResponseController(w)
 		switch r.URL.Path {
 		case "/flush":
@@ -322,7 +323,7 @@ func (hpWriter) Push(string, *http.PushOptions) error         { return nil }
 // Credentials never reach a span, even when the user asks for them.
 func TestServerSecretsNotTagged(t *testing.T) {
 	tr := mocktracer.New()
-	srv := serve(t, Middleware(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := testenv.Serve(t, Middleware(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.SetCookie(w, &http.Cookie{Name: "sid", Value: "cookie-secret"})
 		w.Header().Set("X-Request-Id", "rid-1")
 	}), WithHeaderTags("Authorization", "cookie", "Set-Cookie", "Proxy-Authorization", "X-Api-Key", "X-Auth-Token", "x-request-id", "User-Agent")))
@@ -346,7 +347,7 @@ func TestServerSecretsNotTagged(t *testing.T) {
 
 func TestServerKeepQueryAndChildOnly(t *testing.T) {
 	tr := mocktracer.New()
-	srv := serve(t, Middleware(tr, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), WithQueryValues(), WithChildSpansOnly()))
+	srv := testenv.Serve(t, Middleware(tr, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), WithQueryValues(), WithChildSpansOnly()))
 	c := &http.Client{Transport: baseTransport(t)}
 	resp, _ := c.Get(srv.URL + "/q?a=1")
 	resp.Body.Close()
@@ -388,7 +389,7 @@ func TestServerCorruptTraceHeaders(t *testing.T) {
 	tr, _ := tracetest.Jaeger(t, "nethttp-test", true)
 	var sc jaeger.SpanContext
 	var span *jaeger.Span
-	srv := serve(t, Middleware(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := testenv.Serve(t, Middleware(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		span = opentracing.SpanFromContext(r.Context()).(*jaeger.Span)
 		sc = span.SpanContext()
 	})))
@@ -414,7 +415,7 @@ func TestServerKeepsCloseNotifier(t *testing.T) {
 	tr := mocktracer.New()
 	gone := make(chan bool, 1)
 	started := make(chan struct{})
-	srv := serve(t, Middleware(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := testenv.Serve(t, Middleware(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		cn, ok := w.(http.CloseNotifier)
 		if !ok {
 			t.Error("http.CloseNotifier lost")

@@ -9,6 +9,7 @@ import (
 	"github.com/opentracing/opentracing-go"
 	"github.com/uber/jaeger-client-go"
 
+	"github.com/tracewrap/tracewrap/internal/testenv"
 	"github.com/tracewrap/tracewrap/internal/tracetest"
 )
 
@@ -39,11 +40,11 @@ func TestUnsampledTraceAcrossProcesses(t *testing.T) {
 		back, backRep := tracetest.Jaeger(t, "back", true)
 
 		var got seen
-		backSrv := serve(t, Middleware(back, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		backSrv := testenv.Serve(t, Middleware(back, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			got = seenOf(opentracing.SpanFromContext(r.Context()), "user", "tenant")
 		})))
 		midClient := tracedClient(t, WithTracer(mid))
-		midSrv := serve(t, Middleware(mid, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		midSrv := testenv.Serve(t, Middleware(mid, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			span := opentracing.SpanFromContext(r.Context())
 			if span.BaggageItem("user") != "alice" {
 				t.Error("caller's baggage not readable")

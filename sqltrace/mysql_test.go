@@ -395,18 +395,7 @@ func TestMySQLTraceCommentInProcesslist(t *testing.T) {
 	observer := openBare(t, mysqlDSN(t))
 	parent := tr.StartSpan("request")
 	ctx := opentracing.ContextWithSpan(context.Background(), parent)
-	done := make(chan error)
-	go func() {
-		var v int
-		done <- db.QueryRowContext(ctx, "SELECT SLEEP(?)", 1).Scan(&v)
-	}()
-	var info string
-	for deadline := time.Now().Add(3 * time.Second); info == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		observer.QueryRow("SELECT INFO FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT SLEEP(1)%'").Scan(&info)
-	}
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	info := sleepInProcesslist(t, ctx, db, observer)
 	traceID := parent.Context().(jaeger.SpanContext).TraceID().String()
 	if !strings.Contains(info, "uber-trace-id='"+traceID) {
 		t.Fatalf("processlist shows %q, want trace %s", info, traceID)
@@ -455,4 +444,24 @@ func TestMySQLConnInterfacesMirrored(t *testing.T) {
 	if !reflect.DeepEqual(bs, ws) || bt != wt || len(bs) != 10 {
 		t.Fatalf("bare %T %v\nwrapped %v %v", bt, bs, wt, ws)
 	}
+}
+
+// sleepInProcesslist runs "SELECT SLEEP(?)" with 1 through db under ctx and,
+// while it runs, reads its INFO (the statement as the server sees it) from
+// the processlist through observer; "" if it never showed within 3 s.
+func sleepInProcesslist(t *testing.T, ctx context.Context, db, observer *sql.DB) string {
+	t.Helper()
+	done := make(chan error)
+	go func() {
+		var v int
+		done <- db.QueryRowContext(ctx, "SELECT SLEEP(?)", 1).Scan(&v)
+	}()
+	var info string
+	for deadline := time.Now().Add(3 * time.Second); info == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		observer.QueryRow("SELECT INFO FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT SLEEP(1)%'").Scan(&info)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	return info
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/mocktracer"
@@ -187,18 +186,7 @@ func TestMySQLTraceparentInProcesslist(t *testing.T) {
 	observer := openBare(t, mysqlDSN(t))
 	parent := tr.StartSpan("request")
 	ctx := opentracing.ContextWithSpan(context.Background(), parent)
-	done := make(chan error)
-	go func() {
-		var v int
-		done <- db.QueryRowContext(ctx, "SELECT SLEEP(?)", 1).Scan(&v)
-	}()
-	var info string
-	for deadline := time.Now().Add(3 * time.Second); info == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		observer.QueryRow("SELECT INFO FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT SLEEP(1)%'").Scan(&info)
-	}
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	info := sleepInProcesslist(t, ctx, db, observer)
 	q := reporter.GetSpans()[0].(*jaeger.Span).SpanContext()
 	want := fmt.Sprintf("SELECT SLEEP(1) /*traceparent='00-%016x%016x-%016x-01'*/", q.TraceID().High, q.TraceID().Low, uint64(q.SpanID()))
 	if info != want {

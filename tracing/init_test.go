@@ -296,32 +296,8 @@ func TestInitAfterCloseReplacesNothing(t *testing.T) {
 func TestCloseIsBoundedOnAHungCollector(t *testing.T) {
 	clearJaegerEnv(t)
 	t.Setenv("JAEGER_REPORTER_MAX_QUEUE_SIZE", "1000")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c) // held open, never answered
-			mu.Unlock()
-		}
-	}()
-	defer func() { // let the abandoned flush fail fast, for goleak
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-	}()
-	tr, closer, err := Init("hung-collector", WithoutGlobal(), WithCollector("http://"+ln.Addr().String()+"/api/traces"),
+	addr := hungCollector(t) // closed, with its connections, when the test ends
+	tr, closer, err := Init("hung-collector", WithoutGlobal(), WithCollector("http://"+addr+"/api/traces"),
 		WithLogger(&recordingLogger{}), WithCloseTimeout(300*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)

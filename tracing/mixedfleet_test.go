@@ -22,15 +22,7 @@ import (
 // same 128-bit trace in both uber-trace-id and traceparent, and the baggage
 // in both uberctx-* and baggage.
 func TestMixedFleetOverHTTP(t *testing.T) {
-	for _, k := range []string{"OTEL_PROPAGATORS", "JAEGER_SAMPLER_TYPE", "JAEGER_SAMPLER_PARAM", "JAEGER_TRACEID_128BIT", "JAEGER_DISABLED"} {
-		t.Setenv(k, "")
-	}
-	rep := jaeger.NewInMemoryReporter()
-	tr, closer, err := tracing.Init("mixed-fleet", tracing.WithReporter(rep), tracing.WithoutGlobal())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closer.Close()
+	tr, rep := mixedFleetService(t)
 
 	var mu sync.Mutex
 	var downstream http.Header
@@ -118,15 +110,7 @@ func TestMixedFleetOverHTTP(t *testing.T) {
 // Hostile headers never fail the call: a broken traceparent starts a new
 // trace whose server span says why; a baggage flood is bounded.
 func TestMixedFleetHostileHeadersOverHTTP(t *testing.T) {
-	for _, k := range []string{"OTEL_PROPAGATORS", "JAEGER_SAMPLER_TYPE", "JAEGER_SAMPLER_PARAM", "JAEGER_TRACEID_128BIT", "JAEGER_DISABLED"} {
-		t.Setenv(k, "")
-	}
-	rep := jaeger.NewInMemoryReporter()
-	tr, closer, err := tracing.Init("mixed-fleet", tracing.WithReporter(rep), tracing.WithoutGlobal(), tracing.WithLogger(jaeger.NullLogger))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closer.Close()
+	tr, rep := mixedFleetService(t, tracing.WithLogger(jaeger.NullLogger))
 	var bagCount int
 	srv := httptest.NewServer(nethttp.Middleware(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		opentracing.SpanFromContext(r.Context()).Context().ForeachBaggageItem(func(k, v string) bool {
@@ -173,15 +157,7 @@ func TestMixedFleetHostileHeadersOverHTTP(t *testing.T) {
 // service (its unsampled fast path included): no span is reported, and the
 // downstream call carries the same trace, not sampled, in both formats.
 func TestMixedFleetUnsampledOverHTTP(t *testing.T) {
-	for _, k := range []string{"OTEL_PROPAGATORS", "JAEGER_SAMPLER_TYPE", "JAEGER_SAMPLER_PARAM", "JAEGER_TRACEID_128BIT", "JAEGER_DISABLED"} {
-		t.Setenv(k, "")
-	}
-	rep := jaeger.NewInMemoryReporter()
-	tr, closer, err := tracing.Init("mixed-fleet", tracing.WithReporter(rep), tracing.WithoutGlobal())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closer.Close()
+	tr, rep := mixedFleetService(t)
 	got := make(chan http.Header, 1)
 	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got <- r.Header.Clone() }))
 	defer down.Close()
@@ -211,4 +187,22 @@ func TestMixedFleetUnsampledOverHTTP(t *testing.T) {
 	if n := len(rep.GetSpans()); n != 0 {
 		t.Errorf("%d spans reported for an unsampled trace", n)
 	}
+}
+
+// mixedFleetService is the tracewrap service of a mixed fleet: a tracer from
+// tracing.Init with the default propagation and sampling (the variables that
+// would change them cleared), its spans kept by the returned reporter, closed
+// when the test ends.
+func mixedFleetService(t *testing.T, opts ...tracing.Option) (opentracing.Tracer, *jaeger.InMemoryReporter) {
+	t.Helper()
+	for _, k := range []string{"OTEL_PROPAGATORS", "JAEGER_SAMPLER_TYPE", "JAEGER_SAMPLER_PARAM", "JAEGER_TRACEID_128BIT", "JAEGER_DISABLED"} {
+		t.Setenv(k, "")
+	}
+	rep := jaeger.NewInMemoryReporter()
+	tr, closer, err := tracing.Init("mixed-fleet", append([]tracing.Option{tracing.WithReporter(rep), tracing.WithoutGlobal()}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { closer.Close() })
+	return tr, rep
 }

@@ -123,36 +123,14 @@ func TestOpenTelemetryCarriesUberctxBetweenJaegerServices(t *testing.T) {
 func TestOpenTelemetryPassesTracestateThrough(t *testing.T) {
 	clearOTelEnv(t)
 	tr, closer, exp := initMemory(t, "tracestate-lines", WithoutGlobal())
-	var mu sync.Mutex
-	var onward http.Header
-	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		onward = r.Header.Clone()
-		mu.Unlock()
-	}))
-	defer down.Close()
-	client := &http.Client{Transport: nethttp.NewTransport(nil, nethttp.WithTracer(tr))}
-	srv := httptest.NewServer(nethttp.Middleware(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, down.URL, nil)
-		if resp, err := client.Do(req); err == nil {
-			resp.Body.Close()
-		}
-	})))
-	defer srv.Close()
-	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
-	req.Header.Set("Uber-Trace-Id", "4bf92f3577b34da6a3ce929d0e0e4736:00f067aa0ba902b7:0:1")
-	req.Header.Set("Traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
-	req.Header.Add("Tracestate", "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7")
-	req.Header.Add("Tracestate", "vendor=opaque-1")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	in := http.Header{}
+	in.Set("Uber-Trace-Id", "4bf92f3577b34da6a3ce929d0e0e4736:00f067aa0ba902b7:0:1")
+	in.Set("Traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+	in.Add("Tracestate", "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7")
+	in.Add("Tracestate", "vendor=opaque-1")
+	onward := relayOnce(t, tr, in)
 	closer.Close()
 	const want = "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7,vendor=opaque-1"
-	mu.Lock()
-	defer mu.Unlock()
 	if got := onward.Values("Tracestate"); len(got) != 1 || got[0] != want {
 		t.Fatalf("onward tracestate %q, want %q", got, want)
 	}
@@ -407,4 +385,38 @@ func TestOTelPropagatorRoundTrip(t *testing.T) {
 	if p.Extract(out, propagation.MapCarrier{"x": "y"}) != out {
 		t.Fatal("ctx replaced for an empty carrier")
 	}
+}
+
+// relayOnce sends one request with header in to a service traced by tr
+// (nethttp.Middleware) that calls a downstream service through a traced
+// client (nethttp.NewTransport), and returns the header the downstream
+// service received. The servers close when the test ends.
+func relayOnce(t *testing.T, tr opentracing.Tracer, in http.Header) http.Header {
+	t.Helper()
+	var mu sync.Mutex
+	var onward http.Header
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		onward = r.Header.Clone()
+		mu.Unlock()
+	}))
+	t.Cleanup(down.Close)
+	client := &http.Client{Transport: nethttp.NewTransport(nil, nethttp.WithTracer(tr))}
+	srv := httptest.NewServer(nethttp.Middleware(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, down.URL, nil)
+		if resp, err := client.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	})))
+	t.Cleanup(srv.Close)
+	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+	req.Header = in
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	return onward
 }

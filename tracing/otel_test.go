@@ -554,7 +554,8 @@ func TestOpenTelemetryConsoleOutput(t *testing.T) {
 	}
 }
 
-// hungCollector accepts connections and never answers; stop closes them.
+// hungCollector accepts connections and never answers; the listener and its
+// connections are closed when the test ends.
 func hungCollector(t *testing.T) (addr string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -638,25 +639,10 @@ func TestOpenTelemetryCloseIsBoundedOnADeadOrHungCollector(t *testing.T) {
 func TestOpenTelemetryCarriesTracestate(t *testing.T) {
 	clearOTelEnv(t)
 	tr, closer, exp := initMemory(t, "tracestate", WithoutGlobal())
-	var onward http.Header
-	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { onward = r.Header.Clone() }))
-	defer down.Close()
-	client := &http.Client{Transport: nethttp.NewTransport(nil, nethttp.WithTracer(tr))}
-	srv := httptest.NewServer(nethttp.Middleware(tr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, down.URL, nil)
-		if resp, err := client.Do(req); err == nil {
-			resp.Body.Close()
-		}
-	})))
-	defer srv.Close()
-	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
-	req.Header.Set("Traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
-	req.Header.Set("Tracestate", "vendor=opaque-1,other=x")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	in := http.Header{}
+	in.Set("Traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+	in.Set("Tracestate", "vendor=opaque-1,other=x")
+	onward := relayOnce(t, tr, in)
 	closer.Close()
 	if got := onward.Get("Tracestate"); got != "vendor=opaque-1,other=x" {
 		t.Fatalf("onward tracestate %q (headers %v)", got, onward)

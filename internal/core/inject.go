@@ -8,6 +8,8 @@ import (
 
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/log"
+
+	"github.com/tracewrap/tracewrap/internal/propagation"
 )
 
 // What a tracer injects is partly remote input: baggage arrives with a
@@ -139,13 +141,8 @@ func InjectHeaders(span opentracing.Span, sc opentracing.SpanContext, h http.Hea
 // message framing (HTTP/2 fails a request carrying Connection or
 // Transfer-Encoding; on HTTP/1 they would change what the request means).
 func ValidHTTPHeader(key, val string) bool {
-	if key == "" || ConnectionHeader(key) {
+	if !propagation.IsToken(key) || ConnectionHeader(key) {
 		return false
-	}
-	for i := 0; i < len(key); i++ {
-		if !isTokenChar(key[i]) {
-			return false
-		}
 	}
 	for i := 0; i < len(val); i++ {
 		if c := val[i]; (c < ' ' && c != '\t') || c == 0x7f {
@@ -172,13 +169,4 @@ func ConnectionHeader(name string) bool {
 		}
 	}
 	return false
-}
-
-// isTokenChar: RFC 9110 tchar.
-func isTokenChar(c byte) bool {
-	switch {
-	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		return true
-	}
-	return c < 0x80 && strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }

@@ -9,21 +9,10 @@ import (
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/mocktracer"
 	"github.com/uber/jaeger-client-go"
-	"github.com/uber/jaeger-client-go/zipkin"
 	"golang.org/x/net/http/httpguts"
-)
 
-// rawTracer is a jaeger tracer whose HTTP injection writes baggage keys and
-// values exactly as they are (Zipkin B3 with no baggage prefix): what a
-// tracer that trusts remote baggage would send on.
-func rawTracer(tb testing.TB) opentracing.Tracer {
-	p := zipkin.NewZipkinB3HTTPHeaderPropagator(zipkin.BaggagePrefix(""))
-	tr, closer := jaeger.NewTracer("raw", jaeger.NewConstSampler(true), jaeger.NewInMemoryReporter(),
-		jaeger.TracerOptions.Injector(opentracing.HTTPHeaders, p),
-		jaeger.TracerOptions.Extractor(opentracing.HTTPHeaders, p))
-	tb.Cleanup(func() { closer.Close() })
-	return tr
-}
+	"github.com/tracewrap/tracewrap/internal/tracetest"
+)
 
 func dropLogs(span opentracing.Span) []map[string]any {
 	var out []map[string]any
@@ -48,7 +37,7 @@ func validByNetHTTP(k, v string) bool {
 // headers net/http sends, keeps the trace context, keeps every entry net/http
 // would send (within the size budget), and logs drops once.
 func FuzzInjectHeaders(f *testing.F) {
-	tr := rawTracer(f)
+	tr := tracetest.RawBaggage(f, opentracing.HTTPHeaders)
 	f.Add("tenant", "acme")
 	f.Add("bad key", "1")
 	f.Add("city", "a\nb")

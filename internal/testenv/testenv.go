@@ -8,7 +8,11 @@
 package testenv
 
 import (
+	"io"
+	"log"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -136,4 +140,15 @@ func JaegerQueryURL(t testing.TB) string {
 	a := env("TRACEWRAP_JAEGER_QUERY", "127.0.0.1:16686")
 	need(t, "Jaeger query", a)
 	return "http://" + a
+}
+
+// Serve starts a real HTTP server on 127.0.0.1 with h; it is closed, with its
+// connections, when the test ends. Panics logged by net/http are discarded.
+func Serve(t testing.TB, h http.Handler) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv
 }

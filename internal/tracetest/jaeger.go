@@ -7,6 +7,7 @@ import (
 
 	"github.com/opentracing/opentracing-go"
 	"github.com/uber/jaeger-client-go"
+	"github.com/uber/jaeger-client-go/zipkin"
 )
 
 // Jaeger is a real jaeger tracer with a constant sampler whose finished spans
@@ -55,4 +56,16 @@ func AssertFitsAgentPacket(tb testing.TB, span *jaeger.Span) {
 		tb.Errorf("span %q (%d tags, %d logs) refused by the agent transport: %v",
 			span.OperationName(), len(span.Tags()), len(span.Logs()), err)
 	}
+}
+
+// RawBaggage is a sampling jaeger tracer whose injection and extraction in
+// format write and read baggage keys and values exactly as they are (Zipkin
+// B3 with no baggage prefix): what a tracer that trusts remote baggage would
+// send on. Its finished spans are kept in memory. It is closed when tb ends.
+func RawBaggage(tb testing.TB, format opentracing.BuiltinFormat) opentracing.Tracer {
+	p := zipkin.NewZipkinB3HTTPHeaderPropagator(zipkin.BaggagePrefix(""))
+	tr, closer := jaeger.NewTracer("raw", jaeger.NewConstSampler(true), jaeger.NewInMemoryReporter(),
+		jaeger.TracerOptions.Injector(format, p), jaeger.TracerOptions.Extractor(format, p))
+	tb.Cleanup(func() { closer.Close() })
+	return tr
 }
