@@ -149,7 +149,10 @@ func startConsumer(t *testing.T, c interface {
 	Shutdown() error
 }) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	// A topic first written by a transactional half message reaches the
+	// name server with the broker's next registration; under a loaded
+	// machine (make test runs every package at once) that took over 30 s.
+	deadline := time.Now().Add(90 * time.Second)
 	for {
 		err := c.Start()
 		if err == nil {
